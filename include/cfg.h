@@ -1,0 +1,67 @@
+/* cfg.h - the configuration file (SPEC section 2): parse, validate, defaults. */
+#ifndef POLICYD_CFG_H
+#define POLICYD_CFG_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "diag.h"
+#include "routes.h"
+
+enum cfg_unavailable { CFG_UNAVAILABLE_TEMPFAIL, CFG_UNAVAILABLE_RULES };
+
+/*
+ * A parsed configuration. A plain read-only value: every field is filled (defaults
+ * for names not given). Built by cfg_load/cfg_parse, released with cfg_free.
+ */
+struct cfg {
+    char *path; /* the file it came from */
+
+    char **listen; /* endpoints: "inet:HOST:PORT", "inet:[V6]:PORT", "unix:PATH" */
+    size_t nlisten;
+    mode_t unix_mode;
+    char *unix_owner; /* NULL: leave as created */
+    char *unix_group;
+    char **allow; /* CIDR strings, already validated ("127.0.0.0/8", "::1") */
+    size_t nallow;
+    char **rules; /* paths or glob patterns, in order */
+    size_t nrules;
+    struct routes *routes; /* route.NAME definitions (owned) */
+    char *default_route;   /* NULL: not found */
+
+    char *redis; /* NULL: overrides off; else "tcp:HOST:PORT" or "unix:PATH" */
+    int redis_db;
+    char *redis_username;      /* NULL: none */
+    char *redis_password_file; /* NULL: none */
+    char *redis_prefix;
+    unsigned redis_timeout_ms;
+    enum cfg_unavailable redis_unavailable;
+
+    unsigned max_connections;
+    size_t max_request_size;
+    unsigned idle_timeout_ms;
+    char *user; /* NULL: do not drop privileges */
+    char *group;
+    char *pidfile;
+    int log_syslog; /* 1: syslog, 0: stderr */
+    int log_facility;
+    int log_lookups;
+};
+
+/*
+ * Parse text[0..len) as configuration file `name`. Every problem is added to d as
+ * NAME:LINE: message, all of them, not just the first. Returns a new cfg, or NULL
+ * when d got any error.
+ */
+struct cfg *cfg_parse(const char *name, const char *text, size_t len, struct diag *d);
+
+/* Read and parse the file at path (errors to d, as cfg_parse). */
+struct cfg *cfg_load(const char *path, struct diag *d);
+
+/* Accepts NULL. */
+void cfg_free(struct cfg *c);
+
+/* Parse a duration ("500ms", "5s", "2m", "1h", "1d", bare = seconds) into ms: 0 or -1. */
+int cfg_parse_duration(const char *s, unsigned long long *ms);
+
+#endif

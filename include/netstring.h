@@ -1,0 +1,30 @@
+/* netstring.h - netstring codec (pure: no I/O, works on pointer and length). */
+#ifndef POLICYD_NETSTRING_H
+#define POLICYD_NETSTRING_H
+
+#include <stddef.h>
+
+enum netstring_status {
+    NETSTRING_ERROR = -1,    /* malformed or over the limit: close after answering */
+    NETSTRING_NEED_MORE = 0, /* a valid prefix: wait for more bytes */
+    NETSTRING_COMPLETE = 1,  /* one whole netstring decoded */
+};
+
+/*
+ * Decode the netstring at the start of buf[0..len). A payload longer than `max`
+ * is an error as soon as its length header is seen (before the payload arrives),
+ * so is a length with more digits than `max` needs, a leading zero ("05:"), a
+ * non-digit, an empty length, or a missing comma.
+ * On COMPLETE: *payload points into buf, *payload_len is its length and *consumed
+ * the bytes used (header, payload, comma). On ERROR: *why is a static reason.
+ */
+int netstring_decode(const char *buf, size_t len, size_t max, const char **payload,
+                     size_t *payload_len, size_t *consumed, const char **why);
+
+/*
+ * Encode data[0..len) as a netstring into dst. Like snprintf: returns the bytes the
+ * whole netstring needs; writes only when that fits into dstsize (no NUL added).
+ */
+size_t netstring_encode(char *dst, size_t dstsize, const char *data, size_t len);
+
+#endif

@@ -1,0 +1,150 @@
+/* log.c - syslog or stderr logging with levels; escaping of anything from the network. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "log.h"
+
+static enum log_target log_target_now = LOG_TARGET_STDERR;
+static int log_verbosity_now;
+
+/* Switch the destination; syslog is opened here so chroot or privilege drops do not matter. */
+void log_open(enum log_target target, int facility)
+{
+    if (log_target_now == LOG_TARGET_SYSLOG)
+        closelog();
+    log_target_now = target;
+    if (target == LOG_TARGET_SYSLOG)
+        openlog("policyd", LOG_PID | LOG_NDELAY, facility);
+}
+
+/* Set the debug verbosity (number of -v). */
+void log_set_verbosity(int verbosity)
+{
+    log_verbosity_now = verbosity;
+}
+
+/* Current debug verbosity. */
+int log_verbosity(void)
+{
+    return log_verbosity_now;
+}
+
+/* Emit one message at a syslog priority to the current target. */
+static void log_emit(int priority, const char *fmt, va_list ap)
+{
+    static const char *const names[] = {"emerg", "alert", "crit", "error",
+                                        "warning", "notice", "info", "debug"};
+    char msg[2048];
+
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    if (log_target_now == LOG_TARGET_SYSLOG) {
+        syslog(priority, "%s", msg);
+        return;
+    }
+    fprintf(stderr, "policyd: %s: %s\n", names[priority & 7], msg);
+}
+
+/* Log an error. */
+void log_err(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_emit(LOG_ERR, fmt, ap);
+    va_end(ap);
+}
+
+/* Log a warning. */
+void log_warn(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_emit(LOG_WARNING, fmt, ap);
+    va_end(ap);
+}
+
+/* Log an informational message. */
+void log_info(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_emit(LOG_INFO, fmt, ap);
+    va_end(ap);
+}
+
+/* Log a debug message when verbosity allows. */
+void log_debug(int level, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (log_verbosity_now < level)
+        return;
+    va_start(ap, fmt);
+    log_emit(LOG_DEBUG, fmt, ap);
+    va_end(ap);
+}
+
+/* Copy peer bytes as printable ASCII with \xHH escapes, cut with "..." when too long. */
+char *log_escape(char *dst, size_t dstsize, const char *src, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    size_t i;
+
+    if (dstsize == 0)
+        return dst;
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)src[i];
+        size_t need = (c >= 0x20 && c < 0x7f && c != '\\') ? 1 : 4;
+
+        /* keep room for "..." and the NUL when more input follows */
+        if (o + need + (i + 1 < len ? 3 : 0) >= dstsize) {
+            if (o + 3 < dstsize) {
+                memcpy(dst + o, "...", 3);
+                o += 3;
+            }
+            break;
+        }
+        if (need == 1) {
+            dst[o++] = (char)c;
+        } else {
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[c >> 4];
+            dst[o++] = hex[c & 15];
+        }
+    }
+    dst[o] = '\0';
+    return dst;
+}
+
+/* Map a facility name to its syslog value. */
+int log_facility_parse(const char *name, int *facility)
+{
+    static const struct {
+        const char *name;
+        int value;
+    } table[] = {
+        {"mail", LOG_MAIL},     {"daemon", LOG_DAEMON}, {"user", LOG_USER},
+        {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
+        {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
+        {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+        if (strcasecmp(name, table[i].name) == 0) {
+            *facility = table[i].value;
+            return 0;
+        }
+    }
+    return -1;
+}

@@ -1,0 +1,3 @@
+/* main.c - PLACEHOLDER. */
+#include "config.h"
+int main(void) { return 1; }
