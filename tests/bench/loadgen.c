@@ -78,6 +78,9 @@ struct lg_conn {
     char *rbuf;
     size_t rlen;
     uint64_t t0;
+    uint64_t served; /* requests answered on this socket */
+    int resend;      /* re-open and send the same request again */
+    int retried;     /* the request in flight was already re-sent once */
 };
 
 /* Options from the command line. */
@@ -124,6 +127,7 @@ struct lg {
     uint64_t err_parse;
     uint64_t err_timeout;
     uint64_t reconnects;
+    uint64_t retries;
     struct lg_hist hist;
     struct lg_answer answers[LG_ANSWER_KINDS];
     uint64_t answers_other;
@@ -444,6 +448,7 @@ static void lg_conn_close(struct lg_conn *c)
     }
     c->state = LG_C_CLOSED;
     c->rlen = 0;
+    c->served = 0;
 }
 
 /* Count an error on a connection, close it and re-open it a little later. */
@@ -453,6 +458,7 @@ static void lg_conn_fail(struct lg_conn *c, uint64_t *counter)
 
     c->lg->errors++;
     (*counter)++;
+    c->resend = 0;
     lg_conn_close(c);
     if (!c->lg->stopping)
         evtimer_add(c->retry, &tv);
@@ -464,6 +470,23 @@ static void lg_conn_retry_cb(evutil_socket_t fd, short what, void *arg)
     struct lg_conn *c = arg;
 
     c->lg->reconnects++;
+    lg_conn_open(c);
+}
+
+/*
+ * The server closed a connection before answering. Like Postfix's clients, re-send the
+ * request once on a new connection when the old one had served requests (an idle or
+ * max-use close by the server); anything else is an error.
+ */
+static void lg_conn_lost(struct lg_conn *c)
+{
+    if (c->state != LG_C_BUSY || c->served == 0 || c->retried || c->rlen > 0 || c->lg->stopping) {
+        lg_conn_fail(c, &c->lg->err_closed);
+        return;
+    }
+    c->lg->retries++;
+    lg_conn_close(c);
+    c->resend = 1;
     lg_conn_open(c);
 }
 
@@ -480,7 +503,7 @@ static void lg_conn_flush(struct lg_conn *c)
             return;
         }
         if (n <= 0) {
-            lg_conn_fail(c, &c->lg->err_closed);
+            lg_conn_lost(c);
             return;
         }
         c->woff += (size_t)n;
@@ -503,6 +526,7 @@ static void lg_conn_send_next(struct lg_conn *c)
     }
     c->woff = 0;
     c->rlen = 0;
+    c->retried = 0;
     c->state = LG_C_BUSY;
     c->t0 = lg_now();
     lg_conn_flush(c);
@@ -541,7 +565,7 @@ static void lg_conn_read_cb(evutil_socket_t fd, short what, void *arg)
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
     if (n <= 0) {
-        lg_conn_fail(c, &lg->err_closed);
+        lg_conn_lost(c);
         return;
     }
     c->rlen += (size_t)n;
@@ -557,6 +581,7 @@ static void lg_conn_read_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     lg_record(lg, lg_now() - c->t0, word, wlen);
+    c->served++;
     c->state = LG_C_IDLE;
     c->rlen = 0;
     if (!lg->stopping)
@@ -573,6 +598,14 @@ static void lg_conn_write_cb(evutil_socket_t fd, short what, void *arg)
     if (c->state == LG_C_CONNECTING) {
         if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0) {
             lg_conn_fail(c, &c->lg->err_connect);
+            return;
+        }
+        if (c->resend) {
+            c->resend = 0;
+            c->retried = 1;
+            c->woff = 0;
+            c->state = LG_C_BUSY;
+            lg_conn_flush(c);
             return;
         }
         c->state = LG_C_IDLE;
@@ -659,13 +692,13 @@ static void lg_report(struct lg *lg)
 
     printf("mode=%s connections=%d seconds=%.3f requests=%" PRIu64 " rps=%.1f p50_us=%.1f "
            "p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f errors=%" PRIu64 " reconnects=%" PRIu64
-           " answers=",
+           " retries=%" PRIu64 " answers=",
            names[lg->o.mode], lg->o.connections, secs, lg->done, rps,
            (double)lg_hist_quantile(&lg->hist, 0.50) / 1e3,
            (double)lg_hist_quantile(&lg->hist, 0.90) / 1e3,
            (double)lg_hist_quantile(&lg->hist, 0.99) / 1e3,
            (double)lg_hist_quantile(&lg->hist, 0.999) / 1e3, (double)lg->hist.max / 1e3, lg->errors,
-           lg->reconnects);
+           lg->reconnects, lg->retries);
     for (i = 0; i < LG_ANSWER_KINDS && lg->answers[i].name[0]; i++)
         printf("%s%s:%" PRIu64, i ? "," : "", lg->answers[i].name, lg->answers[i].count);
     if (lg->answers_other)
