@@ -984,6 +984,7 @@ static int lg_run_settle(struct lg *lg)
     rfd = lg_socket_connect(&redis_target, 1);
     if (sfd < 0 || rfd < 0) {
         fprintf(stderr, "loadgen: settle: cannot connect: %s\n", strerror(errno));
+        lg->errors++;
         goto done;
     }
     lg_sync_timeouts(sfd, lg->o.timeout);
@@ -1024,6 +1025,10 @@ static int lg_run_settle(struct lg *lg)
             nanosleep(&pause, NULL);
         }
         (void)lg_settle_redis(rfd, 2, del, buf, LG_RBUF_MAX);
+        if (lg->err_timeout >= 3) {
+            fprintf(stderr, "loadgen: settle: 3 changes never seen, giving up\n");
+            break;
+        }
     }
     rc = 0;
 done:
