@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,13 +15,13 @@
 #include "decide.h"
 #include "log.h"
 #include "netstring.h"
+#include "policy.h"
 #include "server.h"
 
 /* Stop decoding more requests while this much output waits for the peer. */
 #define CONN_OUT_HIGH (256 * 1024)
 /* Bytes read per read(2). */
 #define CONN_READ_CHUNK 16384
-#define POLICY_MAX_SIZE 65536
 /* The longest reply payload Postfix accepts. */
 #define CONN_REPLY_MAX 100000
 
@@ -54,7 +55,7 @@ struct conn {
     struct conn_buf out;
     unsigned long requests;
     struct conn *next, *prev;
-    char peer[64];
+    char peer[176];
 };
 
 static void conn_read_cb(evutil_socket_t fd, short what, void *arg);
@@ -220,11 +221,100 @@ static void conn_socketmap_process(struct conn *c)
     }
 }
 
-/* Policy delegation: wired in with the policy codec. */
+/* Append "action=ACTION" LF LF with ACTION = verb + text[0..len). */
+static int conn_policy_reply(struct conn *c, const char *verb, const char *text, size_t len)
+{
+    size_t vlen = strlen(verb);
+
+    if (conn_buf_reserve(&c->out, 7 + vlen + len + 2) < 0)
+        return -1;
+    memcpy(c->out.data + c->out.len, "action=", 7);
+    memcpy(c->out.data + c->out.len + 7, verb, vlen);
+    memcpy(c->out.data + c->out.len + 7 + vlen, text, len);
+    memcpy(c->out.data + c->out.len + 7 + vlen + len, "\n\n", 2);
+    c->out.len += 7 + vlen + len + 2;
+    return 0;
+}
+
+/* Map a transport(5) result to a policy action (SPEC 5.2) and append it. */
+static int conn_policy_result(struct conn *c, const char *r, size_t len)
+{
+    const char *colon = memchr(r, ':', len);
+    size_t tlen = colon ? (size_t)(colon - r) : len;
+
+    if (tlen == 5 && strncasecmp(r, "error", 5) == 0)
+        return conn_policy_reply(c, len > 6 ? "REJECT " : "REJECT", r + 6, len - 6);
+    if (tlen == 5 && strncasecmp(r, "retry", 5) == 0)
+        return conn_policy_reply(c, len > 6 ? "DEFER " : "DEFER", r + 6, len - 6);
+    if (colon == NULL || tlen + 1 == len)
+        return conn_policy_reply(c, "DUNNO", "", 0); /* empty nexthop: the normal way */
+    return conn_policy_reply(c, "FILTER ", r, len);
+}
+
+/* Answer one decoded policy request. */
+static int conn_policy_request(struct conn *c, const struct policy_request *req)
+{
+    struct snapshot *snap = server_snapshot(c->srv);
+    struct decision dec;
+    struct addr a;
+    char *buf;
+    char line[4096];
+    size_t n;
+    int rc;
+
+    if (req->protocol_state_len != 4 || memcmp(req->protocol_state, "RCPT", 4) != 0 ||
+        req->recipient_len == 0)
+        return conn_policy_reply(c, "DUNNO", "", 0);
+    buf = server_scratch(c->srv, req->recipient_len + 1);
+    if (buf == NULL)
+        return -1;
+    if (addr_parse(req->recipient, req->recipient_len, buf, req->recipient_len + 1, &a) < 0)
+        return conn_policy_reply(c, "DUNNO", "", 0);
+    decide(snap, server_overrides(c->srv), &a, overrides_now_ms(), &dec);
+    if (dec.answer == DECIDE_FOUND)
+        rc = conn_policy_result(c, dec.result, dec.result_len);
+    else if (dec.answer == DECIDE_NOTFOUND)
+        rc = conn_policy_reply(c, "DUNNO", "", 0);
+    else if (dec.answer == DECIDE_TEMP)
+        rc = conn_policy_reply(c, "DEFER_IF_PERMIT 4.3.0 routing data temporarily unavailable", "",
+                               0);
+    else
+        rc = conn_policy_reply(c, "DEFER_IF_PERMIT 4.3.0 rule matching failed", "", 0);
+    if (snapshot_cfg(snap)->log_lookups) {
+        n = decide_explain(&dec, server_redis_prefix(c->srv), line, sizeof(line));
+        conn_log_lookup(c, "policy", req->recipient, req->recipient_len, line,
+                        n < sizeof(line) ? n : sizeof(line) - 1);
+    }
+    return rc;
+}
+
+/* Decode and answer policy requests from the input buffer. */
 static void conn_policy_process(struct conn *c)
 {
-    log_warn("%s: policy protocol not available; closing", c->peer);
-    conn_close_after_write(c);
+    struct policy_request req;
+    const char *why;
+    size_t used;
+    int rc;
+
+    while (c->state == CONN_READING && c->in.off < c->in.len && c->out.len < CONN_OUT_HIGH) {
+        rc = policy_decode(c->in.data + c->in.off, c->in.len - c->in.off, POLICY_MAX_SIZE, &req,
+                           &used, &why);
+        if (rc == 0)
+            return;
+        if (rc < 0) {
+            /* Never answer garbage with an action: Postfix retries or uses its default. */
+            log_warn("%s: bad policy request: %s; closing", c->peer, why);
+            conn_close_after_write(c);
+            return;
+        }
+        c->in.off += used;
+        c->requests++;
+        if (conn_policy_request(c, &req) < 0) {
+            log_err("%s: out of memory; closing", c->peer);
+            conn_close_after_write(c);
+            return;
+        }
+    }
 }
 
 /* Decide the protocol from the first byte, then decode and answer what is complete. */

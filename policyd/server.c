@@ -375,7 +375,7 @@ static int server_accept_one(struct server_listener *l)
     const struct cfg *cfg = snapshot_cfg(srv->snap);
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
-    char peer[64];
+    char peer[176];
     struct conn *c;
     int fd;
 
