@@ -39,6 +39,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,7 +53,8 @@
 #define RULES_NONE UINT32_MAX
 #define RULES_COUNT_MAX ((size_t)UINT32_MAX - 1)
 #define RULES_CHUNK_MIN 4096
-#define RULES_CHUNK_MAX ((size_t)1 << 20)
+#define RULES_HUGE ((size_t)2 << 20)
+#define RULES_CHUNK_MAX (RULES_HUGE - sizeof(struct rules_chunk))
 #define RULES_QUOTE_MAX 80
 
 /* One arena chunk; strings are carved from data[]. */
@@ -129,29 +131,43 @@ struct rules *rules_new(void)
     return r;
 }
 
-/* Free everything; accepts NULL. */
-void rules_free(struct rules *r)
+/*
+ * Allocate size zeroed bytes. Blocks of 2 MB or more are 2 MB aligned and asked for
+ * huge pages: random probes into a big table otherwise spend their time on TLB misses.
+ */
+static void *rules_big_alloc(size_t size)
 {
-    struct rules_chunk *c, *next;
-    size_t i;
+    size_t len = (size + RULES_HUGE - 1) & ~(RULES_HUGE - 1), head;
+    char *p, *a;
 
-    if (r == NULL)
+    if (size < RULES_HUGE)
+        return calloc(1, size);
+    if (len < size || len > SIZE_MAX - RULES_HUGE)
+        return NULL;
+    p = mmap(NULL, len + RULES_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    a = (char *)(((uintptr_t)p + RULES_HUGE - 1) & ~(uintptr_t)(RULES_HUGE - 1));
+    head = (size_t)(a - p);
+    if (head > 0)
+        munmap(p, head);
+    if (RULES_HUGE - head > 0)
+        munmap(a + len, RULES_HUGE - head);
+#ifdef MADV_HUGEPAGE
+    (void)madvise(a, len, MADV_HUGEPAGE); /* only a hint */
+#endif
+    return a;
+}
+
+/* Free a block of rules_big_alloc(size); accepts NULL. */
+static void rules_big_free(void *p, size_t size)
+{
+    if (p == NULL)
         return;
-    for (c = r->arena; c != NULL; c = next) {
-        next = c->next;
-        free(c);
-    }
-    for (i = 0; i < r->nregex; i++)
-        pcre2_code_free(r->regex[i].code);
-    pcre2_match_data_free(r->md);
-    pcre2_match_context_free(r->mctx);
-    free(r->regex);
-    free(r->exact.slot);
-    free(r->parent.slot);
-    free(r->address.slot);
-    free(r->rule);
-    free(r->file);
-    free(r);
+    if (size < RULES_HUGE)
+        free(p);
+    else
+        munmap(p, (size + RULES_HUGE - 1) & ~(RULES_HUGE - 1));
 }
 
 /* Copy s[0..len) into the arena, NUL-terminated; NULL on allocation failure. */
@@ -163,13 +179,13 @@ static char *rules_arena_copy(struct rules *r, const char *s, size_t len)
     if (len >= RULES_CHUNK_MAX)
         return NULL; /* never happens: lines are far shorter */
     if (c == NULL || c->size - c->used < len + 1) {
-        size_t size = c ? c->size * 2 : RULES_CHUNK_MIN;
+        size_t size = c ? (c->size + sizeof(*c)) * 2 - sizeof(*c) : RULES_CHUNK_MIN;
 
         if (size > RULES_CHUNK_MAX)
             size = RULES_CHUNK_MAX;
         while (size < len + 1)
             size *= 2;
-        c = malloc(sizeof(*c) + size);
+        c = rules_big_alloc(sizeof(*c) + size);
         if (c == NULL)
             return NULL;
         c->size = size;
@@ -200,6 +216,22 @@ static int rules_grow(void **v, size_t *cap, size_t n, size_t elem)
         return -1;
     *v = nv;
     *cap = ncap;
+    return 0;
+}
+
+/* Double the rule array, huge pages when big (a hit reads a random entry); 0 or -1. */
+static int rules_grow_rules(struct rules *r)
+{
+    size_t cap = r->caprules ? r->caprules * 2 : 64;
+    struct rules_rule *v;
+
+    if (cap > SIZE_MAX / sizeof(*v) || (v = rules_big_alloc(cap * sizeof(*v))) == NULL)
+        return -1;
+    if (r->nrules > 0)
+        memcpy(v, r->rule, r->nrules * sizeof(*v));
+    rules_big_free(r->rule, r->caprules * sizeof(*v));
+    r->rule = v;
+    r->caprules = cap;
     return 0;
 }
 
@@ -256,6 +288,13 @@ static void rules_table_place(struct rules_slot *slot, size_t mask, const struct
     slot[i] = *s;
 }
 
+/* Free a table's slots. */
+static void rules_table_free(struct rules_table *t)
+{
+    if (t->slot != NULL)
+        rules_big_free(t->slot, (t->mask + 1) * sizeof(*t->slot));
+}
+
 /* Double the table (or create it); 0 or -1. */
 static int rules_table_grow(struct rules_table *t)
 {
@@ -264,13 +303,13 @@ static int rules_table_grow(struct rules_table *t)
 
     if (cap > SIZE_MAX / sizeof(*slot))
         return -1;
-    slot = calloc(cap, sizeof(*slot));
+    slot = rules_big_alloc(cap * sizeof(*slot));
     if (slot == NULL)
         return -1;
     for (i = 0; t->slot && i <= t->mask; i++)
         if (t->slot[i].key != NULL)
             rules_table_place(slot, cap - 1, &t->slot[i]);
-    free(t->slot);
+    rules_table_free(t);
     t->slot = slot;
     t->mask = cap - 1;
     return 0;
@@ -307,7 +346,7 @@ static const char *rules_quote(const char *s, size_t len, char *buf, size_t size
             o += 3;
             break;
         }
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
+        if (c >= 0x20 && c < 0x7f) {
             buf[o++] = (char)c;
         } else {
             buf[o++] = '\\';
@@ -458,7 +497,7 @@ static uint32_t rules_append(struct rules_ctx *ctx, const char *pattern, size_t 
         rules_err(ctx, "too many rules");
         return RULES_NONE;
     }
-    if (rules_grow((void **)&r->rule, &r->caprules, r->nrules, sizeof(*r->rule)) < 0)
+    if (r->nrules == r->caprules && rules_grow_rules(r) < 0)
         goto fail;
     ru = &r->rule[r->nrules];
     ru->pattern = *copy = rules_arena_copy(r, pattern, plen);
@@ -658,7 +697,7 @@ static void rules_parse_line(struct rules_ctx *ctx, const char *s, size_t len)
     err[0] = '\0';
     rc = routes_resolve(ctx->routes, route, rlen, &result, &result_len, err, sizeof(err));
     if (rc < 0) {
-        rules_err(ctx, "bad ROUTE %s: %s", rules_quote(route, rlen, quoted, sizeof(quoted)), err);
+        rules_err(ctx, "bad ROUTE: %s", err);
         return;
     }
     if (rc == 0)
@@ -674,6 +713,31 @@ static void rules_parse_line(struct rules_ctx *ctx, const char *s, size_t len)
         rules_add_regex(ctx, s, plen, result, result_len);
     else
         rules_add_literal(ctx, kind, s, plen, result, result_len);
+}
+
+/* Free everything; accepts NULL. */
+void rules_free(struct rules *r)
+{
+    struct rules_chunk *c, *next;
+    size_t i;
+
+    if (r == NULL)
+        return;
+    for (c = r->arena; c != NULL; c = next) {
+        next = c->next;
+        rules_big_free(c, sizeof(*c) + c->size);
+    }
+    for (i = 0; i < r->nregex; i++)
+        pcre2_code_free(r->regex[i].code);
+    pcre2_match_data_free(r->md);
+    pcre2_match_context_free(r->mctx);
+    free(r->regex);
+    rules_table_free(&r->exact);
+    rules_table_free(&r->parent);
+    rules_table_free(&r->address);
+    rules_big_free(r->rule, r->caprules * sizeof(*r->rule));
+    free(r->file);
+    free(r);
 }
 
 /* Record a file name; its index, or RULES_NONE on allocation failure. */

@@ -56,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         "yahoo.co.uk",
         "*",
         "a",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!",
         "postmaster@[192.0.2.1]",
     };
     struct routes *routes = routes_new();
