@@ -262,6 +262,20 @@ static inline size_t rules_hash_mix(uint32_t h)
     return h;
 }
 
+/* The slot holding key s[0..len) with hash h, or the empty slot where it would go. */
+static size_t rules_table_find(const struct rules_table *t, const char *s, size_t len, uint32_t h)
+{
+    size_t i;
+
+    for (i = rules_hash_mix(h) & t->mask; t->slot[i].key != NULL; i = (i + 1) & t->mask) {
+        const struct rules_slot *sl = &t->slot[i];
+
+        if (sl->hash == h && memcmp(sl->key, s, len) == 0 && sl->key[len] == '\0')
+            break;
+    }
+    return i;
+}
+
 /* The lowest rule index stored under key s[0..len) with hash h, or RULES_NONE. */
 static uint32_t rules_table_get(const struct rules_table *t, const char *s, size_t len, uint32_t h)
 {
@@ -269,13 +283,8 @@ static uint32_t rules_table_get(const struct rules_table *t, const char *s, size
 
     if (t->count == 0 || len > t->max_len)
         return RULES_NONE;
-    for (i = rules_hash_mix(h) & t->mask; t->slot[i].key != NULL; i = (i + 1) & t->mask) {
-        const struct rules_slot *sl = &t->slot[i];
-
-        if (sl->hash == h && memcmp(sl->key, s, len) == 0 && sl->key[len] == '\0')
-            return sl->index;
-    }
-    return RULES_NONE;
+    i = rules_table_find(t, s, len, h);
+    return t->slot[i].key != NULL ? t->slot[i].index : RULES_NONE;
 }
 
 /* Put a slot into a table known to have room and not to hold its key. */
@@ -312,23 +321,6 @@ static int rules_table_grow(struct rules_table *t)
     rules_table_free(t);
     t->slot = slot;
     t->mask = cap - 1;
-    return 0;
-}
-
-/* Add key (arena string of len bytes) for rule index; the caller checked it is new. */
-static int rules_table_put(struct rules_table *t, const char *key, size_t len, uint32_t index)
-{
-    struct rules_slot s;
-
-    if ((t->slot == NULL || (t->count + 1) * 2 > t->mask + 1) && rules_table_grow(t) < 0)
-        return -1;
-    s.key = key;
-    s.hash = rules_hash(key, len);
-    s.index = index;
-    rules_table_place(t->slot, t->mask, &s);
-    t->count++;
-    if (len > t->max_len)
-        t->max_len = len;
     return 0;
 }
 
@@ -533,7 +525,8 @@ static void rules_add_literal(struct rules_ctx *ctx, enum rules_kind kind, const
     char key[RULES_LINE_MAX];
     const char *copy, *kp = pat, *stored;
     size_t klen = plen, i;
-    uint32_t index, first;
+    uint32_t index, h = 0;
+    size_t pos = 0;
 
     if (klen > 1 && kp[klen - 1] == '.')
         klen--;
@@ -546,9 +539,18 @@ static void rules_add_literal(struct rules_ctx *ctx, enum rules_kind kind, const
             rules_warn_duplicate(ctx, r->star);
             return;
         }
-    } else if ((first = rules_table_get(t, key, klen, rules_hash(key, klen))) != RULES_NONE) {
-        rules_warn_duplicate(ctx, first);
-        return;
+    } else {
+        /* One probe finds a duplicate or the slot to fill: loading stays one miss a rule. */
+        if ((t->slot == NULL || (t->count + 1) * 2 > t->mask + 1) && rules_table_grow(t) < 0) {
+            rules_err(ctx, "out of memory");
+            return;
+        }
+        h = rules_hash(key, klen);
+        pos = rules_table_find(t, key, klen, h);
+        if (t->slot[pos].key != NULL) {
+            rules_warn_duplicate(ctx, t->slot[pos].index);
+            return;
+        }
     }
     index = rules_append(ctx, pat, plen, result, rlen, &copy);
     if (index == RULES_NONE)
@@ -561,8 +563,16 @@ static void rules_add_literal(struct rules_ctx *ctx, enum rules_kind kind, const
     stored = copy + (kp - pat);
     if (klen != (size_t)(plen - (size_t)(kp - pat)) || memcmp(stored, key, klen) != 0)
         stored = rules_arena_copy(r, key, klen);
-    if (stored == NULL || rules_table_put(t, stored, klen, index) < 0)
+    if (stored == NULL) {
         rules_err(ctx, "out of memory");
+        return;
+    }
+    t->slot[pos].key = stored;
+    t->slot[pos].hash = h;
+    t->slot[pos].index = index;
+    t->count++;
+    if (klen > t->max_len)
+        t->max_len = klen;
 }
 
 /* Compile and add a regex rule written as pat[0..plen) = /REGEX/FLAGS. */
