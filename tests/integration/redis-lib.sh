@@ -73,7 +73,7 @@ redis_wait_ready() {
     local i
     for i in $(seq 1 250); do
         kill -0 "$2" 2>/dev/null || return 1
-        [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return 0
+        case "$(redis-cli -p "$1" ping 2>&1)" in PONG | NOAUTH*) return 0 ;; esac
         sleep 0.02
     done
     return 1
