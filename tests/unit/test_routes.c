@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "routes.h"
 #include "tap.h"
 
@@ -18,6 +19,16 @@ static char *test_routes_repeat(char ch, size_t n)
     memset(s, ch, n);
     s[n] = '\0';
     return s;
+}
+
+/* s escaped for a TAP label (labels must stay on one line). */
+static const char *test_routes_esc(const char *s)
+{
+    static char buf[4][128];
+    static unsigned next;
+    char *b = buf[next++ % 4];
+
+    return log_escape(b, sizeof(buf[0]), s, strlen(s));
 }
 
 /* routes_check_name over good and bad names. */
@@ -36,11 +47,16 @@ static void test_routes_names(void)
     size_t i;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char label[128];
+
         err[0] = '\0';
+        snprintf(label, sizeof(label), "check_name \"%s\" = %d", test_routes_esc(cases[i].name),
+                 cases[i].want);
         is_int(routes_check_name(cases[i].name, strlen(cases[i].name), err, sizeof(err)),
-               cases[i].want, "check_name case");
+               cases[i].want, label);
         if (cases[i].want < 0)
-            ok(err[0] != '\0', "check_name \"%s\" gives a reason (%s)", cases[i].name, err);
+            ok(err[0] != '\0', "check_name \"%s\" gives a reason (%s)",
+               test_routes_esc(cases[i].name), err);
     }
     is_int(routes_check_name(max, strlen(max), err, sizeof(err)), 0, "name of max length");
     is_int(routes_check_name(over, strlen(over), err, sizeof(err)), -1, "name over max length");
@@ -78,9 +94,13 @@ static void test_routes_results(void)
     size_t i;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char label[128];
+
         err[0] = '\0';
+        snprintf(label, sizeof(label), "check_result \"%s\" = %d", test_routes_esc(cases[i].result),
+                 cases[i].want);
         is_int(routes_check_result(cases[i].result, strlen(cases[i].result), err, sizeof(err)),
-               cases[i].want, "check_result case");
+               cases[i].want, label);
         if (cases[i].reason != NULL)
             is_str(err, cases[i].reason, "check_result reason");
     }
@@ -128,9 +148,13 @@ static void test_routes_define(void)
     is_int((long long)routes_count(r), 0, "a new table is empty");
     is_int((long long)routes_count(NULL), 0, "routes_count(NULL)");
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char label[128];
+
         err[0] = '\0';
+        snprintf(label, sizeof(label), "define %s = %s: %d", test_routes_esc(cases[i].name),
+                 test_routes_esc(cases[i].result), cases[i].want);
         is_int(routes_define(r, cases[i].name, cases[i].result, err, sizeof(err)), cases[i].want,
-               "define case");
+               label);
         if (cases[i].reason != NULL)
             is_str(err, cases[i].reason, "define reason");
         defined += cases[i].want == 0;
@@ -227,7 +251,8 @@ static void test_routes_resolve(void)
         err[0] = '\0';
         got = routes_resolve(r, cases[i].token, strlen(cases[i].token), &res, &rlen, err,
                              sizeof(err));
-        is_int(got, cases[i].want, "resolve case");
+        ok(got == cases[i].want, "resolve \"%s\" = %d (got %d)", test_routes_esc(cases[i].token),
+           cases[i].want, got);
         if (cases[i].want == 1)
             is_mem(res, rlen, cases[i].result, "resolved result");
         if (cases[i].want == -1)
