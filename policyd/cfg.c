@@ -345,7 +345,6 @@ static int cfg_check_host(const char *host, size_t len, char *err, size_t errsiz
 {
     char buf[CFG_HOST_MAX + 1];
     unsigned char bin[16];
-    char q[CFG_QUOTE_MAX];
 
     if (len == 0) {
         cfg_err(err, errsize, "empty host");
@@ -359,13 +358,13 @@ static int cfg_check_host(const char *host, size_t len, char *err, size_t errsiz
     buf[len] = '\0';
     if (strspn(buf, "0123456789.") == len) {
         if (inet_pton(AF_INET, buf, bin) != 1) {
-            cfg_err(err, errsize, "bad IPv4 address \"%s\"", cfg_quote(q, sizeof(q), buf));
+            cfg_err(err, errsize, "bad IPv4 address");
             return -1;
         }
         return 0;
     }
     if (!cfg_is_hostname(buf, len)) {
-        cfg_err(err, errsize, "bad host \"%s\"", cfg_quote(q, sizeof(q), buf));
+        cfg_err(err, errsize, "bad host name");
         return -1;
     }
     return 0;
@@ -545,8 +544,7 @@ static int cfg_check_allow(struct cfg_state *st, const char *item, char *err, si
     char q[CFG_QUOTE_MAX];
 
     if (cfg_cidr(item, &family, addr, &prefix, &hostbits) < 0) {
-        cfg_err(err, errsize, "\"%s\" is not an address or network (ADDRESS[/PREFIX])",
-                cfg_quote(q, sizeof(q), item));
+        cfg_err(err, errsize, "not an address or network (ADDRESS[/PREFIX])");
         return -1;
     }
     if (hostbits && st->line > 0)
@@ -580,12 +578,10 @@ static int cfg_check_abspath(struct cfg_state *st, const char *item, char *err, 
 static int cfg_check_account(struct cfg_state *st, const char *item, char *err, size_t errsize)
 {
     size_t len = strlen(item);
-    char q[CFG_QUOTE_MAX];
 
     if (len > CFG_ACCOUNT_MAX || item[0] == '-' ||
         strspn(item, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len) {
-        cfg_err(err, errsize, "\"%s\" is not a valid user or group name",
-                cfg_quote(q, sizeof(q), item));
+        cfg_err(err, errsize, "not a valid user or group name");
         return -1;
     }
     return 0;
@@ -614,8 +610,9 @@ static char *cfg_path_dup(const struct cfg_option *o, struct cfg_state *st, cons
     if (dlen > SIZE_MAX - plen - 2 || (out = malloc(dlen + plen + 2)) == NULL)
         return NULL;
     memcpy(out, st->dir, dlen);
-    out[dlen] = '/';
-    memcpy(out + dlen + 1, path, plen + 1);
+    if (dlen > 0 && out[dlen - 1] != '/')
+        out[dlen++] = '/';
+    memcpy(out + dlen, path, plen + 1);
     return out;
 }
 
@@ -629,6 +626,22 @@ static void cfg_list_free(char **v, size_t n)
     for (i = 0; i < n; i++)
         free(v[i]);
     free(v);
+}
+
+/* Run the option's check on item; on failure the reason is prefixed with the quoted item. */
+static int cfg_check_item(const struct cfg_option *o, struct cfg_state *st, const char *item,
+                          char *err, size_t errsize)
+{
+    char reason[CFG_ERR_MAX];
+    char q[CFG_QUOTE_MAX];
+
+    if (o->check == NULL)
+        return 0;
+    reason[0] = '\0';
+    if (o->check(st, item, reason, sizeof(reason)) == 0)
+        return 0;
+    cfg_err(err, errsize, "\"%s\": %s", cfg_quote(q, sizeof(q), item), reason);
+    return -1;
 }
 
 /* Set a single string value (NULL when empty and allowed). */
@@ -649,7 +662,7 @@ static int cfg_set_string(const struct cfg_option *o, struct cfg_state *st, cons
             cfg_err(err, errsize, "expects one value, not \"%s\"", cfg_quote(q, sizeof(q), value));
             return -1;
         }
-        if (o->check != NULL && o->check(st, value, err, errsize) < 0)
+        if (cfg_check_item(o, st, value, err, errsize) < 0)
             return -1;
         if ((copy = cfg_path_dup(o, st, value)) == NULL) {
             cfg_err(err, errsize, "out of memory");
@@ -690,7 +703,7 @@ static int cfg_set_list(const struct cfg_option *o, struct cfg_state *st, const 
             cfg_err(err, errsize, "more than %d items", CFG_LIST_MAX);
             goto fail;
         }
-        if (o->check != NULL && o->check(st, item, err, errsize) < 0)
+        if (cfg_check_item(o, st, item, err, errsize) < 0)
             goto fail;
         if ((o->flags & CFG_F_UNIQUE) && cfg_list_has(v, n, item)) {
             cfg_err(err, errsize, "\"%s\" is listed twice", cfg_quote(q, sizeof(q), item));
