@@ -24,7 +24,4 @@ void snapshot_unref(struct snapshot *s);
 const struct cfg *snapshot_cfg(const struct snapshot *s);
 const struct rules *snapshot_rules(const struct snapshot *s);
 
-/* The resolved default_route: 1 with *result set, or 0 when there is none. */
-int snapshot_default(const struct snapshot *s, const char **result, size_t *result_len);
-
 #endif

@@ -49,6 +49,17 @@ static int decide_overrides(const struct cfg *cfg, const struct overrides *ov,
     return 1;
 }
 
+/* Nothing else decided: default_route, when there is one. */
+static void decide_default(const struct cfg *cfg, struct decision *out)
+{
+    if (cfg->default_result == NULL)
+        return;
+    out->answer = DECIDE_FOUND;
+    out->source = DECIDE_SRC_DEFAULT;
+    out->result = cfg->default_result;
+    out->result_len = cfg->default_result_len;
+}
+
 /* Decide the route for key: overrides, rules, default_route. */
 void decide(const struct snapshot *snap, const struct overrides *ov, const struct addr *key,
             uint64_t now_ms, struct decision *out)
@@ -60,10 +71,7 @@ void decide(const struct snapshot *snap, const struct overrides *ov, const struc
     out->answer = DECIDE_NOTFOUND;
     if (key->wildcard) {
         /* Postfix's "*" probe: only a default_route answers it, never a rule or override. */
-        if (snapshot_default(snap, &out->result, &out->result_len)) {
-            out->answer = DECIDE_FOUND;
-            out->source = DECIDE_SRC_DEFAULT;
-        }
+        decide_default(cfg, out);
         return;
     }
     if (decide_overrides(cfg, ov, key, now_ms, out))
@@ -82,10 +90,7 @@ void decide(const struct snapshot *snap, const struct overrides *ov, const struc
         }
         return;
     }
-    if (snapshot_default(snap, &out->result, &out->result_len)) {
-        out->answer = DECIDE_FOUND;
-        out->source = DECIDE_SRC_DEFAULT;
-    }
+    decide_default(cfg, out);
 }
 
 /* Describe where an override came from, with its remaining TTL. */

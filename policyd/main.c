@@ -22,6 +22,7 @@
 #include "log.h"
 #include "notify.h"
 #include "overrides.h"
+#include "redis.h"
 #include "rules.h"
 #include "server.h"
 #include "snapshot.h"
@@ -40,6 +41,7 @@ struct main_runtime {
     struct event_base *base;
     struct server *srv;
     struct overrides *ov;
+    struct redis_client *redis;
     struct event *ev_hup, *ev_term, *ev_int, *ev_built, *ev_grace;
     int built_pipe[2];
     pthread_t builder;
@@ -141,7 +143,9 @@ static void main_built_cb(evutil_socket_t fd, short what, void *arg)
     } else {
         diag_log(b->diag); /* warnings */
         main_summary(b->snap, summary, sizeof(summary));
-        log_set_verbosity(log_verbosity());
+        /* The Redis client borrows the routes: hand it the new ones before the old go. */
+        if (rt->redis)
+            redis_client_set_routes(rt->redis, snapshot_cfg(b->snap)->routes);
         server_swap(rt->srv, b->snap);
         log_info("reloaded: %s", summary);
     }
@@ -319,6 +323,7 @@ static void main_cleanup(struct main_runtime *rt)
             free(b);
         }
     }
+    redis_client_free(rt->redis);
     server_free(rt->srv);
     overrides_free(rt->ov);
     if (rt->ev_hup)
@@ -377,6 +382,14 @@ static int main_run(struct main_runtime *rt, int foreground)
     if (rt->base == NULL || main_events(rt) < 0 || server_start(rt->srv, rt->base) < 0) {
         log_err("cannot set up the event loop");
         return 1;
+    }
+    if (cfg->redis != NULL) {
+        /* Ready without waiting for Redis: redis_unavailable decides until the view loads. */
+        if ((rt->redis = redis_client_new(rt->base, cfg, rt->ov)) == NULL) {
+            log_err("cannot set up the Redis client");
+            return 1;
+        }
+        redis_client_set_routes(rt->redis, cfg->routes);
     }
     log_info("ready: %s", summary);
     if (notify_send("READY=1") < 0)

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "snapshot.h"
 
@@ -10,8 +9,6 @@ struct snapshot {
     unsigned refs;
     struct cfg *cfg;
     struct rules *rules;
-    const char *default_result; /* borrowed from cfg (route or literal), NULL: none */
-    size_t default_len;
 };
 
 /* Free a snapshot's parts; accepts NULL. */
@@ -44,26 +41,6 @@ static int snapshot_load_rules(struct snapshot *s, struct diag *d)
     return rc;
 }
 
-/* Resolve default_route once so lookups do not have to. */
-static int snapshot_resolve_default(struct snapshot *s, struct diag *d)
-{
-    char err[256];
-    const char *dr = s->cfg->default_route;
-    int rc;
-
-    if (dr == NULL || *dr == '\0')
-        return 0;
-    rc = routes_resolve(s->cfg->routes, dr, strlen(dr), &s->default_result, &s->default_len,
-                        err, sizeof(err));
-    if (rc < 0) {
-        diag_error(d, s->cfg->path, 0, "default_route: %s", err);
-        return -1;
-    }
-    if (rc == 0)
-        s->default_result = NULL; /* DUNNO as a default is the same as none */
-    return 0;
-}
-
 /* Build a complete snapshot or nothing. */
 struct snapshot *snapshot_build(const char *path, struct diag *d)
 {
@@ -77,7 +54,7 @@ struct snapshot *snapshot_build(const char *path, struct diag *d)
     s->cfg = cfg_load(path, d);
     if (s->cfg == NULL)
         goto fail;
-    if (snapshot_load_rules(s, d) < 0 || snapshot_resolve_default(s, d) < 0)
+    if (snapshot_load_rules(s, d) < 0)
         goto fail;
     if (diag_errors(d) > 0)
         goto fail;
@@ -111,14 +88,4 @@ const struct cfg *snapshot_cfg(const struct snapshot *s)
 const struct rules *snapshot_rules(const struct snapshot *s)
 {
     return s->rules;
-}
-
-/* The resolved default route, if any. */
-int snapshot_default(const struct snapshot *s, const char **result, size_t *result_len)
-{
-    if (s->default_result == NULL)
-        return 0;
-    *result = s->default_result;
-    *result_len = s->default_len;
-    return 1;
 }
