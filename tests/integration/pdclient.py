@@ -4,8 +4,10 @@
 Modes (host and port first):
   sockmap HOST PORT REQUEST...   send each REQUEST as a netstring on one connection,
                                  print each reply payload on its own line
-  raw HOST PORT HEXBYTES         send raw bytes, print what comes back (repr) and
-                                 "CLOSED" when the server closes within 2 s
+  raw HOST PORT HEXBYTES...      send raw bytes, print what comes back (repr) and
+                                 "CLOSED" when the server closes within 2 s; HEXBYTES "-":
+                                 read them from stdin (for inputs over the argv limit);
+                                 several: wait for each one's reply before the next
   policy HOST PORT RECIPIENT...  one policy request per recipient (RCPT), print each action
   hold HOST PORT SECONDS         connect, send nothing, print "CLOSED after N s" or "OPEN"
   sockmap-stdin HOST PORT [pipe] one request per stdin line on one connection, one reply
@@ -67,11 +69,24 @@ def mode_sockmap(host, port, reqs):
         print(payload.decode(errors="replace"))
 
 
-def mode_raw(host, port, hexbytes):
+def mode_raw(host, port, parts):
+    """Send each part; between parts wait for the reply to the previous one."""
     s = connect(host, port)
-    s.sendall(bytes.fromhex(hexbytes))
     s.settimeout(2)
     got = b""
+    for i, hexbytes in enumerate(parts):
+        if hexbytes == "-":
+            hexbytes = sys.stdin.read().strip()
+        try:
+            s.sendall(bytes.fromhex(hexbytes))
+        except OSError as e:  # the server may close before reading it all
+            print("# send: %s" % e)
+            break
+        while i + 1 < len(parts) and not (got.endswith(b"\n\n") or got.endswith(b",")):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
     try:
         while True:
             chunk = s.recv(65536)
@@ -83,6 +98,9 @@ def mode_raw(host, port, hexbytes):
     except socket.timeout:
         print(repr(got))
         print("OPEN")
+    except ConnectionResetError:
+        print(repr(got))
+        print("CLOSED")
 
 
 def policy_request(rcpt, state="RCPT"):
@@ -320,7 +338,7 @@ def main():
         elif mode == "sockmap":
             mode_sockmap(host, port, args)
         elif mode == "raw":
-            mode_raw(host, port, args[0])
+            mode_raw(host, port, args)
         elif mode == "policy":
             mode_policy(host, port, args)
         elif mode == "hold":
