@@ -377,17 +377,17 @@ static int main_run(struct main_runtime *rt, int foreground)
             return 1;
     }
     if (main_drop_privileges(cfg) < 0)
-        return 1;
+        goto fail;
     rt->base = event_base_new();
     if (rt->base == NULL || main_events(rt) < 0 || server_start(rt->srv, rt->base) < 0) {
         log_err("cannot set up the event loop");
-        return 1;
+        goto fail;
     }
     if (cfg->redis != NULL) {
         /* Ready without waiting for Redis: redis_unavailable decides until the view loads. */
         if ((rt->redis = redis_client_new(rt->base, cfg, rt->ov)) == NULL) {
             log_err("cannot set up the Redis client");
-            return 1;
+            goto fail;
         }
         redis_client_set_routes(rt->redis, cfg->routes);
     }
@@ -404,6 +404,11 @@ static int main_run(struct main_runtime *rt, int foreground)
         unlink(cfg->pidfile);
     log_info("stopped");
     return 0;
+fail:
+    /* A start that failed after the pidfile was written must not leave it behind. */
+    if (!foreground)
+        unlink(cfg->pidfile);
+    return 1;
 }
 
 int main(int argc, char **argv)
