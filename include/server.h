@@ -29,7 +29,8 @@ int server_start(struct server *srv, struct event_base *base);
 /* Switch to a new snapshot (takes the reference); settings that need a restart are logged. */
 void server_swap(struct server *srv, struct snapshot *snap);
 
-/* Stop accepting, close idle connections, let busy ones send their answers; done() when all are gone. */
+/* Stop accepting, close idle connections, let busy ones send their answers; done() when all are
+ * gone. */
 void server_shutdown(struct server *srv, void (*done)(void *arg), void *arg);
 
 /* For connections: the current snapshot and overrides (borrowed, valid during one callback). */

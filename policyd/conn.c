@@ -120,7 +120,8 @@ static void conn_log_lookup(const struct conn *c, const char *map, const char *k
     char ekey[512], eans[512];
 
     log_info("lookup %s: map=%s key=%s answer=%s", c->peer, map,
-             log_escape(ekey, sizeof(ekey), key, klen), log_escape(eans, sizeof(eans), answer, alen));
+             log_escape(ekey, sizeof(ekey), key, klen),
+             log_escape(eans, sizeof(eans), answer, alen));
 }
 
 /* Answer a transport or explain request for key[0..klen). */
@@ -200,8 +201,8 @@ static void conn_socketmap_process(struct conn *c)
     int rc;
 
     while (c->state == CONN_READING && c->in.off < c->in.len && c->out.len < CONN_OUT_HIGH) {
-        rc = netstring_decode(c->in.data + c->in.off, c->in.len - c->in.off,
-                              cfg->max_request_size, &payload, &plen, &used, &why);
+        rc = netstring_decode(c->in.data + c->in.off, c->in.len - c->in.off, cfg->max_request_size,
+                              &payload, &plen, &used, &why);
         if (rc == NETSTRING_NEED_MORE)
             return;
         if (rc == NETSTRING_ERROR) {

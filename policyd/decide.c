@@ -30,7 +30,8 @@ static void decide_set_result(struct decision *out, const struct routes *routes,
         out->answer = DECIDE_NOTFOUND;
 }
 
-/* Decide from the overrides view; returns 1 when an override (or its absence under tempfail) decided. */
+/* Decide from the overrides view; returns 1 when an override (or its absence under tempfail)
+ * decided. */
 static int decide_overrides(const struct cfg *cfg, const struct overrides *ov,
                             const struct addr *key, uint64_t now_ms, struct decision *out)
 {
@@ -120,7 +121,7 @@ size_t decide_explain(const struct decision *dec, const char *redis_prefix, char
         alen = (int)dec->result_len;
     }
     switch (dec->answer == DECIDE_TEMP || dec->answer == DECIDE_ERROR ? DECIDE_SRC_NONE
-                                                                        : dec->source) {
+                                                                      : dec->source) {
     case DECIDE_SRC_OVERRIDE:
         n = decide_explain_override(dec, redis_prefix, buf, size, answer, alen);
         break;
@@ -133,8 +134,9 @@ size_t decide_explain(const struct decision *dec, const char *redis_prefix, char
         break;
     default:
         if (dec->answer == DECIDE_TEMP)
-            n = snprintf(buf, size, "TEMP (overrides not loaded from Redis yet; "
-                                    "redis_unavailable = tempfail)");
+            n = snprintf(buf, size,
+                         "TEMP (overrides not loaded from Redis yet; "
+                         "redis_unavailable = tempfail)");
         else if (dec->answer == DECIDE_ERROR)
             n = snprintf(buf, size, "TEMP (rule matching failed)");
         else

@@ -45,21 +45,22 @@ struct main_runtime {
     struct event *ev_hup, *ev_term, *ev_int, *ev_built, *ev_grace;
     int built_pipe[2];
     pthread_t builder;
-    int building;      /* a builder thread is running */
-    int build_again;   /* SIGHUP arrived while building: build once more */
+    int building;    /* a builder thread is running */
+    int build_again; /* SIGHUP arrived while building: build once more */
     int stopping;
 };
 
 /* Print usage to f. */
 static void main_usage(FILE *f)
 {
-    fprintf(f, "usage: policyd [-c FILE] [-f] [-t] [-v] [-V] [-h]\n"
-               "  -c FILE  configuration file (default %s)\n"
-               "  -f       stay in the foreground\n"
-               "  -t       check the configuration and rule files, then exit\n"
-               "  -v       more logging (repeatable)\n"
-               "  -V       print the version and exit\n"
-               "  -h       print this help and exit\n",
+    fprintf(f,
+            "usage: policyd [-c FILE] [-f] [-t] [-v] [-V] [-h]\n"
+            "  -c FILE  configuration file (default %s)\n"
+            "  -f       stay in the foreground\n"
+            "  -t       check the configuration and rule files, then exit\n"
+            "  -v       more logging (repeatable)\n"
+            "  -V       print the version and exit\n"
+            "  -h       print this help and exit\n",
             MAIN_DEFAULT_CONFIG);
 }
 
@@ -69,8 +70,8 @@ static void main_summary(const struct snapshot *snap, char *buf, size_t size)
     const struct rules *r = snapshot_rules(snap);
     const struct cfg *cfg = snapshot_cfg(snap);
 
-    snprintf(buf, size, "%zu rules from %zu files, %zu routes", rules_count(r),
-             rules_file_count(r), routes_count(cfg->routes));
+    snprintf(buf, size, "%zu rules from %zu files, %zu routes", rules_count(r), rules_file_count(r),
+             routes_count(cfg->routes));
 }
 
 /* policyd -t: check everything, print problems and a summary. */

@@ -11,7 +11,8 @@
 
 #include "notify.h"
 
-/* Send one datagram with state to $NOTIFY_SOCKET (a path, or "@name" for the abstract namespace). */
+/* Send one datagram with state to $NOTIFY_SOCKET (a path, or "@name" for the abstract namespace).
+ */
 int notify_send(const char *state)
 {
     const char *path = getenv("NOTIFY_SOCKET");

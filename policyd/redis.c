@@ -120,54 +120,16 @@ static char *redis_strndup(const char *s, size_t n)
 /* Parse "tcp:HOST:PORT" (HOST may be [V6]) or "unix:PATH". */
 int redis_parse_endpoint(const char *ep, char **host, int *port, char *err, size_t errsize)
 {
-    const char *h, *colon, *end;
-    char *p;
-    long v;
+    struct cfg_endpoint e;
 
-    if (strncmp(ep, "unix:", 5) == 0) {
-        if (ep[5] != '/') {
-            snprintf(err, errsize, "unix endpoint needs an absolute path");
-            return -1;
-        }
-        *port = 0;
-        *host = strdup(ep + 5);
-        if (*host == NULL) {
-            snprintf(err, errsize, "out of memory");
-            return -1;
-        }
-        return 0;
-    }
-    if (strncmp(ep, "tcp:", 4) != 0) {
-        snprintf(err, errsize, "endpoint must start with tcp: or unix:");
+    if (cfg_parse_endpoint(ep, "tcp", &e, err, errsize) < 0)
         return -1;
-    }
-    h = ep + 4;
-    colon = strrchr(h, ':');
-    if (colon == NULL || colon == h || colon[1] == '\0') {
-        snprintf(err, errsize, "expected tcp:HOST:PORT");
-        return -1;
-    }
-    errno = 0;
-    v = strtol(colon + 1, &p, 10);
-    if (errno != 0 || *p != '\0' || v < 1 || v > 65535) {
-        snprintf(err, errsize, "bad port");
-        return -1;
-    }
-    end = colon;
-    if (h[0] == '[') {
-        if (end[-1] != ']' || end - h < 3) {
-            snprintf(err, errsize, "bad [IPV6] address");
-            return -1;
-        }
-        h++;
-        end--;
-    }
-    *host = redis_strndup(h, (size_t)(end - h));
+    *port = e.is_unix ? 0 : (int)e.port;
+    *host = strdup(e.is_unix ? e.path : e.host);
     if (*host == NULL) {
         snprintf(err, errsize, "out of memory");
         return -1;
     }
-    *port = (int)v;
     return 0;
 }
 

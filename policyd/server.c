@@ -140,24 +140,32 @@ static int server_add_listener(struct server *srv, int fd, int is_unix, const ch
     return 0;
 }
 
-/* Set the owner, group and mode of a unix socket as configured. */
+/*
+ * Set the owner, group and mode of a unix socket as configured. The owner and
+ * group default to `user` and `group` (the account policyd drops to), else they stay
+ * as created.
+ */
 static int server_unix_perms(const struct cfg *cfg, const char *path, char *err, size_t errsize)
 {
+    const char *owner = cfg->unix_owner ? cfg->unix_owner : cfg->user;
+    const char *group = cfg->unix_group ? cfg->unix_group : cfg->group;
     uid_t uid = (uid_t)-1;
     gid_t gid = (gid_t)-1;
     struct passwd *pw;
     struct group *gr;
 
-    if (cfg->unix_owner) {
-        if ((pw = getpwnam(cfg->unix_owner)) == NULL) {
-            snprintf(err, errsize, "unix_owner %s: no such user", cfg->unix_owner);
+    if (owner) {
+        if ((pw = getpwnam(owner)) == NULL) {
+            snprintf(err, errsize, "unix socket owner %s: no such user", owner);
             return -1;
         }
         uid = pw->pw_uid;
+        if (group == NULL)
+            gid = pw->pw_gid;
     }
-    if (cfg->unix_group) {
-        if ((gr = getgrnam(cfg->unix_group)) == NULL) {
-            snprintf(err, errsize, "unix_group %s: no such group", cfg->unix_group);
+    if (group) {
+        if ((gr = getgrnam(group)) == NULL) {
+            snprintf(err, errsize, "unix socket group %s: no such group", group);
             return -1;
         }
         gid = gr->gr_gid;
@@ -236,8 +244,7 @@ static int server_bind_inet(struct server *srv, const char *host, unsigned port,
             setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
         if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1024) < 0)
             goto fail;
-        getnameinfo(ai->ai_addr, ai->ai_addrlen, numeric, sizeof(numeric), NULL, 0,
-                    NI_NUMERICHOST);
+        getnameinfo(ai->ai_addr, ai->ai_addrlen, numeric, sizeof(numeric), NULL, 0, NI_NUMERICHOST);
         snprintf(name, sizeof(name), ai->ai_family == AF_INET6 ? "inet:[%s]:%u" : "inet:%s:%u",
                  numeric, port);
         if (server_add_listener(srv, fd, 0, name) < 0)
@@ -338,8 +345,8 @@ static void server_log_refused(struct server *srv, const char *peer, const char 
         return;
     }
     if (srv->refused_quiet)
-        log_warn("%s: connection refused: %s (and %lu more refused in the last second)", peer,
-                 why, srv->refused_quiet);
+        log_warn("%s: connection refused: %s (and %lu more refused in the last second)", peer, why,
+                 srv->refused_quiet);
     else
         log_warn("%s: connection refused: %s", peer, why);
     srv->refused_at = now;
@@ -436,8 +443,8 @@ int server_start(struct server *srv, struct event_base *base)
     if (srv->idle_tv == NULL || srv->ev_resume == NULL)
         return -1;
     for (i = 0; i < srv->nls; i++) {
-        srv->ls[i].ev = event_new(base, srv->ls[i].fd, EV_READ | EV_PERSIST, server_accept_cb,
-                                  &srv->ls[i]);
+        srv->ls[i].ev =
+            event_new(base, srv->ls[i].fd, EV_READ | EV_PERSIST, server_accept_cb, &srv->ls[i]);
         if (srv->ls[i].ev == NULL || event_add(srv->ls[i].ev, NULL) < 0)
             return -1;
         log_info("listening on %s", srv->ls[i].name);
@@ -488,9 +495,10 @@ static void server_log_restart_only(const struct cfg *o, const struct cfg *n)
         changed[k++] = "redis settings";
     if (o->idle_timeout_ms != n->idle_timeout_ms)
         changed[k++] = "idle_timeout";
+    if (o->log_syslog != n->log_syslog || o->log_facility != n->log_facility)
+        changed[k++] = "log_target/log_facility";
     for (i = 0; i < k; i++)
-        log_warn("reload: %s changed in %s; this takes effect only after a restart", changed[i],
-                 n->path);
+        log_warn("reload: %s changed in %s: needs a restart, not applied", changed[i], n->path);
 }
 
 /* Switch to a new snapshot. */
