@@ -47,8 +47,15 @@ is() {
     fi
 }
 
-# Print the plan; exit non-zero when anything failed.
+# Print the plan; exit non-zero when anything failed. A sanitizer report from a
+# daemon (an --enable-asan build logs it to policyd.log) fails the test too.
 done_testing() {
+    if [ -f "$T/policyd.log" ]; then
+        ! grep -q -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T/policyd.log"
+        ok $? "no sanitizer report in policyd.log"
+        [ "$TAP_FAILED" -gt 0 ] && grep -A 12 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" \
+            "$T/policyd.log" | head -30 | sed 's/^/#   /'
+    fi
     echo "1..$TAP_N"
     [ "$TAP_FAILED" -eq 0 ]
     exit $?
