@@ -48,6 +48,7 @@ struct main_runtime {
     int building;    /* a builder thread is running */
     int build_again; /* SIGHUP arrived while building: build once more */
     int stopping;
+    char *pidfile; /* the pidfile written at start; a reload may free that cfg */
 };
 
 /* Print usage to f. */
@@ -339,6 +340,7 @@ static void main_cleanup(struct main_runtime *rt)
         event_free(rt->ev_grace);
     if (rt->base)
         event_base_free(rt->base);
+    free(rt->pidfile);
 }
 
 /* Load, bind, detach, drop privileges, then serve until told to stop. */
@@ -370,25 +372,29 @@ static int main_run(struct main_runtime *rt, int foreground)
     }
     log_open(cfg->log_syslog ? LOG_TARGET_SYSLOG : LOG_TARGET_STDERR, cfg->log_facility);
     if (!foreground) {
+        if ((rt->pidfile = strdup(cfg->pidfile)) == NULL) {
+            log_err("out of memory");
+            return 1;
+        }
         if ((ready_fd = main_detach(!cfg->log_syslog)) < 0) {
             log_err("detaching: %s", strerror(errno));
             return 1;
         }
-        if (main_write_pidfile(cfg->pidfile) < 0)
+        if (main_write_pidfile(rt->pidfile) < 0)
             return 1;
     }
     if (main_drop_privileges(cfg) < 0)
-        return 1;
+        goto fail;
     rt->base = event_base_new();
     if (rt->base == NULL || main_events(rt) < 0 || server_start(rt->srv, rt->base) < 0) {
         log_err("cannot set up the event loop");
-        return 1;
+        goto fail;
     }
     if (cfg->redis != NULL) {
         /* Ready without waiting for Redis: redis_unavailable decides until the view loads. */
         if ((rt->redis = redis_client_new(rt->base, cfg, rt->ov)) == NULL) {
             log_err("cannot set up the Redis client");
-            return 1;
+            goto fail;
         }
         redis_client_set_routes(rt->redis, cfg->routes);
     }
@@ -401,10 +407,16 @@ static int main_run(struct main_runtime *rt, int foreground)
         close(ready_fd);
     }
     event_base_dispatch(rt->base);
-    if (!foreground)
-        unlink(cfg->pidfile);
+    /* cfg may be gone by now: a reload swapped in a new snapshot and freed the first. */
+    if (rt->pidfile != NULL)
+        unlink(rt->pidfile);
     log_info("stopped");
     return 0;
+fail:
+    /* A start that failed after the pidfile was written must not leave it behind. */
+    if (rt->pidfile != NULL)
+        unlink(rt->pidfile);
+    return 1;
 }
 
 int main(int argc, char **argv)

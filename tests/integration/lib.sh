@@ -17,7 +17,11 @@ lib_cleanup() {
     local p
     for p in $LIB_PIDS; do kill -TERM "$p" 2>/dev/null; done
     for p in $LIB_PIDS; do lib_wait_gone "$p" 50; kill -KILL "$p" 2>/dev/null; done
-    [ -n "${PF_DIR:-}" ] && postfix -c "$PF_DIR" stop >/dev/null 2>&1
+    if [ -n "${PF_DIR:-}" ]; then
+        p=$(tr -d ' ' <"$(postconf -c "$PF_DIR" -h queue_directory)/pid/master.pid" 2>/dev/null)
+        postfix -c "$PF_DIR" stop >/dev/null 2>&1
+        [ -n "$p" ] && lib_wait_gone "$p" 100
+    fi
     [ "${KEEP:-0}" = 1 ] || rm -rf "$T"
 }
 trap lib_cleanup EXIT
@@ -43,8 +47,15 @@ is() {
     fi
 }
 
-# Print the plan; exit non-zero when anything failed.
+# Print the plan; exit non-zero when anything failed. A sanitizer report from a
+# daemon (an --enable-asan build logs it to policyd.log) fails the test too.
 done_testing() {
+    if [ -f "$T/policyd.log" ]; then
+        ! grep -q -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T/policyd.log"
+        ok $? "no sanitizer report in policyd.log"
+        [ "$TAP_FAILED" -gt 0 ] && grep -A 12 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" \
+            "$T/policyd.log" | head -30 | sed 's/^/#   /'
+    fi
     echo "1..$TAP_N"
     [ "$TAP_FAILED" -eq 0 ]
     exit $?
@@ -123,4 +134,122 @@ pmq() {
     mkdir -p "$T/pmconf"
     [ -f "$T/pmconf/main.cf" ] || : > "$T/pmconf/main.cf"
     postmap -c "$T/pmconf" -q "$2" "socketmap:inet:127.0.0.1:$PD_PORT:$1"
+}
+
+# --- readiness, load, smtp-sink and a private Postfix (issues 2 and 4) -------
+
+# Wait until something accepts TCP connections on 127.0.0.1:PORT, at most N tenths
+# of a second (default 100); 0 when it does.
+wait_port() {
+    local i=0
+    while [ $i -lt "${2:-100}" ]; do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# Wait until FILE has a line matching the extended regex RE, at most N tenths of a
+# second (default 100); 0 when it does.
+wait_log() {
+    local i=0
+    while [ $i -lt "${3:-100}" ]; do
+        grep -q -E -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# Many socketmap requests ("MAP KEY" lines on stdin) on one connection to policyd;
+# one reply per line. sockmap_many pipe: send them all before reading.
+sockmap_many() {
+    $PDCLIENT sockmap-stdin 127.0.0.1 "$PD_PORT" "$@"
+}
+
+# Start an smtp-sink on a free port as a fake mail destination; its port goes to
+# the variable named $1. It is stopped by lib_cleanup.
+sink_start() {
+    local port pid
+    need smtp-sink
+    port=$(free_port)
+    smtp-sink -u nobody "127.0.0.1:$port" 100 >>"$T/smtp-sink.log" 2>&1 &
+    pid=$!
+    LIB_PIDS="$LIB_PIDS $pid"
+    if ! wait_port "$port" 100; then
+        echo "# smtp-sink on port $port did not start"
+        return 1
+    fi
+    printf -v "$1" '%s' "$port"
+}
+
+# A private Postfix instance in $T/postfix (config, queue, data, maillog), loopback
+# only, chroot off, smtpd on port $PF_SMTP_PORT, logging to $PF_LOG. Extra main.cf
+# settings come from standard input as "name = value" lines. lib_cleanup stops it.
+pf_start() {
+    local d=$T/postfix line
+    need postfix postconf
+    PF_SMTP_PORT=$(free_port)
+    PF_LOG=$d/maillog
+    mkdir -p "$d/queue" "$d/data"
+    chown postfix "$d/data"
+    cp /usr/share/postfix/master.cf.dist "$d/master.cf"
+    cat > "$d/main.cf" <<EOF2
+compatibility_level = 3.6
+queue_directory = $d/queue
+data_directory = $d/data
+maillog_file = $PF_LOG
+maillog_file_prefixes = $d
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mx.policyd-test.invalid
+mydomain = policyd-test.invalid
+myorigin = \$myhostname
+mydestination =
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+local_recipient_maps =
+smtp_dns_support_level = disabled
+smtpd_banner = \$myhostname ESMTP
+EOF2
+    while IFS= read -r line; do
+        [ -n "$line" ] && postconf -c "$d" -e "$line"
+    done
+    postconf -c "$d" -MX smtp/inet
+    postconf -c "$d" -Me "$PF_SMTP_PORT/inet = $PF_SMTP_PORT inet n - n - - smtpd"
+    postconf -c "$d" -F '*/*/chroot = n'
+    PF_DIR=$d
+    if ! postfix -c "$d" check >"$T/postfix-check.log" 2>&1 ||
+        ! postfix -c "$d" start >>"$T/postfix-check.log" 2>&1; then
+        echo "# postfix did not start:"
+        sed 's/^/#   /' "$T/postfix-check.log"
+        return 1
+    fi
+    wait_port "$PF_SMTP_PORT" 100
+}
+
+# Send one message through the private Postfix's smtpd: pf_send FROM RCPT...; prints
+# the server's reply to each RCPT ("CODE TEXT" lines); exit 0 when the message was
+# accepted for at least one recipient.
+pf_send() {
+    /usr/bin/python3 - "$PF_SMTP_PORT" "$@" <<'EOF2'
+import smtplib, sys
+port, sender, rcpts = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+s = smtplib.SMTP("127.0.0.1", port, timeout=20)
+s.ehlo("client.policyd-test.invalid")
+s.mail(sender)
+accepted = 0
+for r in rcpts:
+    code, text = s.rcpt(r)
+    print("%d %s" % (code, text.decode(errors="replace")))
+    accepted += code // 100 == 2
+rc = 1
+if accepted:
+    code, _ = s.data(b"Subject: policyd test\r\n\r\nhello\r\n")
+    rc = 0 if code == 250 else 1
+s.quit()
+sys.exit(rc)
+EOF2
 }
