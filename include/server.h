@@ -12,7 +12,10 @@
 struct server;
 struct conn;
 
-/* Returns a new server holding snap (the reference is taken over); ov is borrowed (may be NULL). */
+/*
+ * Returns a new server holding snap (the reference is taken over on success; on
+ * failure the caller keeps it); ov is borrowed (may be NULL).
+ */
 struct server *server_new(struct snapshot *snap, struct overrides *ov);
 /* Close everything; accepts NULL. */
 void server_free(struct server *srv);

@@ -51,6 +51,9 @@ struct conn {
     enum conn_proto proto;
     enum conn_state state;
     int write_wait; /* output blocked: reading is paused until it drains */
+    int reading;    /* the read event (with the idle timeout) is armed */
+    int eof;        /* the peer closed, or we are shutting down: no more input */
+    size_t scanned; /* policy: pending bytes known to hold no end of request */
     struct conn_buf in;
     struct conn_buf out;
     unsigned long requests;
@@ -60,7 +63,7 @@ struct conn {
 
 static void conn_read_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_write_cb(evutil_socket_t fd, short what, void *arg);
-static int conn_flush(struct conn *c);
+static int conn_pump(struct conn *c);
 
 /* Make room for `need` more bytes at the end of b; 0 or -1 (allocation failure). */
 static int conn_buf_reserve(struct conn_buf *b, size_t need)
@@ -136,7 +139,9 @@ static int conn_socketmap_lookup(struct conn *c, int explain, const char *key, s
     size_t n;
     int rc;
 
-    if (buf == NULL || addr_parse(key, klen, buf, klen + 1, &a) < 0) {
+    if (buf == NULL) /* never "not found" for a failure: that would misroute */
+        return conn_reply(c, "TEMP ", "out of memory", 13);
+    if (addr_parse(key, klen, buf, klen + 1, &a) < 0) {
         rc = explain ? conn_reply(c, "OK ", "NOTFOUND (not a recipient address)", 35)
                      : conn_reply(c, "NOTFOUND ", "", 0);
         if (cfg->log_lookups)
@@ -188,11 +193,14 @@ static int conn_socketmap_request(struct conn *c, const char *p, size_t len)
 static void conn_close_after_write(struct conn *c)
 {
     c->state = CONN_CLOSING;
-    event_del(c->ev_read);
+    if (c->reading) {
+        event_del(c->ev_read);
+        c->reading = 0;
+    }
 }
 
-/* Decode and answer socketmap requests from the input buffer. */
-static void conn_socketmap_process(struct conn *c)
+/* Decode and answer socketmap requests; 1 when it stopped only because output is high. */
+static int conn_socketmap_process(struct conn *c)
 {
     const struct cfg *cfg = snapshot_cfg(server_snapshot(c->srv));
     const char *payload, *why;
@@ -204,22 +212,23 @@ static void conn_socketmap_process(struct conn *c)
         rc = netstring_decode(c->in.data + c->in.off, c->in.len - c->in.off, cfg->max_request_size,
                               &payload, &plen, &used, &why);
         if (rc == NETSTRING_NEED_MORE)
-            return;
+            return 0;
         if (rc == NETSTRING_ERROR) {
             log_warn("%s: bad socketmap request: %s; closing", c->peer, why);
             snprintf(reason, sizeof(reason), "%s", why);
             conn_reply(c, "PERM ", reason, strlen(reason));
             conn_close_after_write(c);
-            return;
+            return 0;
         }
         c->in.off += used;
         c->requests++;
         if (conn_socketmap_request(c, payload, plen) < 0) {
             log_err("%s: out of memory; closing", c->peer);
             conn_close_after_write(c);
-            return;
+            return 0;
         }
     }
+    return c->state == CONN_READING && c->in.off < c->in.len;
 }
 
 /* Append "action=ACTION" LF LF with ACTION = verb + text[0..len). */
@@ -289,8 +298,28 @@ static int conn_policy_request(struct conn *c, const struct policy_request *req)
     return rc;
 }
 
-/* Decode and answer policy requests from the input buffer. */
-static void conn_policy_process(struct conn *c)
+/*
+ * Whether the pending input may hold a whole policy request: an empty line, or
+ * enough bytes for the decoder to rule on the size. Scans only bytes not seen
+ * before, so a request that arrives a byte at a time costs linear time.
+ */
+static int conn_policy_ready(struct conn *c)
+{
+    const char *p = c->in.data + c->in.off;
+    size_t len = c->in.len - c->in.off;
+    size_t from = c->scanned > 2 ? c->scanned - 2 : 0;
+
+    if (len >= POLICY_MAX_SIZE || (len > 0 && p[0] == '\n') ||
+        (len > 1 && p[0] == '\r' && p[1] == '\n') ||
+        memmem(p + from, len - from, "\n\n", 2) != NULL ||
+        memmem(p + from, len - from, "\n\r\n", 3) != NULL || memchr(p + from, '\0', len - from))
+        return 1;
+    c->scanned = len;
+    return 0;
+}
+
+/* Decode and answer policy requests; 1 when it stopped only because output is high. */
+static int conn_policy_process(struct conn *c)
 {
     struct policy_request req;
     const char *why;
@@ -298,28 +327,32 @@ static void conn_policy_process(struct conn *c)
     int rc;
 
     while (c->state == CONN_READING && c->in.off < c->in.len && c->out.len < CONN_OUT_HIGH) {
+        if (!conn_policy_ready(c))
+            return 0;
         rc = policy_decode(c->in.data + c->in.off, c->in.len - c->in.off, POLICY_MAX_SIZE, &req,
                            &used, &why);
         if (rc == 0)
-            return;
+            return 0;
         if (rc < 0) {
             /* Never answer garbage with an action: Postfix retries or uses its default. */
             log_warn("%s: bad policy request: %s; closing", c->peer, why);
             conn_close_after_write(c);
-            return;
+            return 0;
         }
         c->in.off += used;
+        c->scanned = 0;
         c->requests++;
         if (conn_policy_request(c, &req) < 0) {
             log_err("%s: out of memory; closing", c->peer);
             conn_close_after_write(c);
-            return;
+            return 0;
         }
     }
+    return c->state == CONN_READING && c->in.off < c->in.len;
 }
 
-/* Decide the protocol from the first byte, then decode and answer what is complete. */
-static void conn_process(struct conn *c)
+/* Decide the protocol from the first byte, then answer what is complete (1: output high). */
+static int conn_process(struct conn *c)
 {
     if (c->proto == CONN_PROTO_UNKNOWN && c->in.off < c->in.len) {
         unsigned char first = (unsigned char)c->in.data[c->in.off];
@@ -331,13 +364,14 @@ static void conn_process(struct conn *c)
         } else {
             log_warn("%s: unknown protocol (first byte 0x%02x); closing", c->peer, first);
             conn_close_after_write(c);
-            return;
+            return 0;
         }
     }
     if (c->proto == CONN_PROTO_SOCKETMAP)
-        conn_socketmap_process(c);
-    else if (c->proto == CONN_PROTO_POLICY)
-        conn_policy_process(c);
+        return conn_socketmap_process(c);
+    if (c->proto == CONN_PROTO_POLICY)
+        return conn_policy_process(c);
+    return 0;
 }
 
 /* The most input one connection may buffer: one whole request plus a read's worth. */
@@ -374,35 +408,22 @@ static int conn_read(struct conn *c)
     return -1;
 }
 
-/* Readable or idle: read, answer every complete request, write the answers. */
+/* Readable or idle: read what came, then make all the progress we can. */
 static void conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct conn *c = arg;
-    size_t before;
 
     if (what & EV_TIMEOUT) {
         log_debug(1, "%s: idle timeout; closing", c->peer);
         conn_free(c);
         return;
     }
-    before = c->in.len - c->in.off;
-    if (conn_read(c) < 0) {
-        /* Peer closed (or failed): answer what it sent, then close. */
-        conn_process(c);
-        conn_close_after_write(c);
-        conn_flush(c);
-        return;
-    }
-    conn_process(c);
-    if (c->state == CONN_READING && c->in.len - c->in.off >= conn_in_limit(c) &&
-        c->in.len - c->in.off == before) {
-        log_warn("%s: request over the size limit; closing", c->peer);
-        conn_close_after_write(c);
-    }
-    conn_flush(c);
+    if (conn_read(c) < 0)
+        c->eof = 1; /* peer closed (or failed): answer what it sent, then close */
+    conn_pump(c);
 }
 
-/* Writable again: send what is pending, then resume reading. */
+/* Writable again (or the peer stopped reading for idle_timeout). */
 static void conn_write_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct conn *c = arg;
@@ -412,51 +433,76 @@ static void conn_write_cb(evutil_socket_t fd, short what, void *arg)
         conn_free(c);
         return;
     }
-    conn_flush(c);
+    conn_pump(c);
 }
 
-/* Write pending output. Returns -1 when c was freed, else 0. */
-static int conn_flush(struct conn *c)
+/* Send pending output: 1 all sent, 0 blocked (wait for writable), -1 failed. */
+static int conn_write(struct conn *c)
 {
-    const struct cfg *cfg;
-    struct timeval tv;
     ssize_t n;
 
     while (c->out.off < c->out.len) {
         n = send(c->fd, c->out.data + c->out.off, c->out.len - c->out.off, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (!c->write_wait) {
-                cfg = snapshot_cfg(server_snapshot(c->srv));
-                tv.tv_sec = cfg->idle_timeout_ms / 1000;
-                tv.tv_usec = (cfg->idle_timeout_ms % 1000) * 1000;
-                c->write_wait = 1;
-                event_del(c->ev_read);
-                event_add(c->ev_write, &tv);
-            }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return 0;
-        }
-        if (n <= 0) {
-            conn_free(c);
+        if (n <= 0)
             return -1;
-        }
         c->out.off += (size_t)n;
     }
     c->out.off = c->out.len = 0;
+    return 1;
+}
+
+/*
+ * The one place that moves a connection on: answer complete requests, write the
+ * answers, and leave exactly one event armed (read with the idle timeout, or
+ * write while the peer is not reading), or free the connection when it is done.
+ * Returns -1 when c was freed.
+ */
+static int conn_pump(struct conn *c)
+{
+    int more, rc;
+
+    do {
+        more = c->state == CONN_READING ? conn_process(c) : 0;
+        if (!more && c->state == CONN_READING) {
+            if (c->eof) {
+                conn_close_after_write(c);
+            } else if (c->in.len - c->in.off >= conn_in_limit(c)) {
+                log_warn("%s: request over the size limit; closing", c->peer);
+                conn_close_after_write(c);
+            }
+        }
+        rc = conn_write(c);
+        if (rc < 0) {
+            conn_free(c);
+            return -1;
+        }
+        if (rc == 0) {
+            if (!c->write_wait) {
+                c->write_wait = 1;
+                if (c->reading) {
+                    event_del(c->ev_read);
+                    c->reading = 0;
+                }
+                server_conn_arm(c->srv, c->ev_write);
+            }
+            return 0;
+        }
+    } while (more);
     if (c->state == CONN_CLOSING) {
         conn_free(c);
         return -1;
     }
     if (c->write_wait) {
-        /* Drained: answer input that waited behind the output, then read again. */
         c->write_wait = 0;
         event_del(c->ev_write);
-        conn_process(c);
-        if (c->out.len > 0)
-            return conn_flush(c);
-        if (c->state == CONN_READING)
-            server_conn_arm(c->srv, c->ev_read);
+    }
+    if (!c->reading) {
+        server_conn_arm(c->srv, c->ev_read);
+        c->reading = 1;
     }
     return 0;
 }
@@ -476,6 +522,7 @@ struct conn *conn_new(struct server *srv, struct event_base *base, int fd, const
     if (c->ev_read == NULL || c->ev_write == NULL)
         goto fail;
     server_conn_arm(srv, c->ev_read);
+    c->reading = 1;
     return c;
 fail:
     if (c != NULL) {
@@ -504,12 +551,13 @@ void conn_free(struct conn *c)
     free(c);
 }
 
-/* Shutting down: no more reading; close once the answers already made are written. */
+/* Shutting down: answer what was received (one last read), write it, then close. */
 void conn_drain(struct conn *c)
 {
-    conn_close_after_write(c);
-    if (!c->write_wait)
-        conn_flush(c);
+    if (c->state == CONN_READING && !c->write_wait && !c->eof)
+        conn_read(c);
+    c->eof = 1;
+    conn_pump(c);
 }
 
 /* Next connection in the server's list. */

@@ -120,7 +120,7 @@ static void main_reload_start(struct main_runtime *rt)
     }
     log_info("reloading %s", rt->config_path);
     if (pthread_create(&rt->builder, NULL, main_build_thread, rt) != 0) {
-        log_err("reload: cannot start the builder thread: %s", strerror(errno));
+        log_err("reload: cannot start the builder thread");
         return;
     }
     rt->building = 1;
@@ -360,8 +360,10 @@ static int main_run(struct main_runtime *rt, int foreground)
     }
     cfg = snapshot_cfg(snap);
     main_summary(snap, summary, sizeof(summary));
-    if (cfg->redis != NULL && (rt->ov = overrides_new()) == NULL)
+    if (cfg->redis != NULL && (rt->ov = overrides_new()) == NULL) {
+        snapshot_unref(snap);
         return 1;
+    }
     if ((rt->srv = server_new(snap, rt->ov)) == NULL) {
         snapshot_unref(snap);
         return 1;
@@ -459,6 +461,8 @@ int main(int argc, char **argv)
     if (check)
         return main_check(rt.config_path);
     signal(SIGPIPE, SIG_IGN);
+    /* A SIGHUP while a large rule set loads must not kill us; the loop takes it over. */
+    signal(SIGHUP, SIG_IGN);
     log_open(LOG_TARGET_STDERR, 0);
     log_set_verbosity(verbosity);
     rc = main_run(&rt, foreground);

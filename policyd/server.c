@@ -80,7 +80,7 @@ static int server_load_allow(struct server *srv, const struct cfg *cfg)
     return 0;
 }
 
-/* Returns a new server holding snap. */
+/* Returns a new server holding snap (taken over on success only). */
 struct server *server_new(struct snapshot *snap, struct overrides *ov)
 {
     struct server *srv = calloc(1, sizeof(*srv));
@@ -92,6 +92,7 @@ struct server *server_new(struct snapshot *snap, struct overrides *ov)
     srv->ov = ov;
     srv->redis_prefix = strdup(cfg->redis && cfg->redis_prefix ? cfg->redis_prefix : "");
     if (srv->redis_prefix == NULL || server_load_allow(srv, cfg) < 0) {
+        srv->snap = NULL; /* on failure the caller keeps its reference */
         server_free(srv);
         return NULL;
     }
@@ -198,6 +199,15 @@ static int server_bind_unix(struct server *srv, const struct cfg *cfg, const cha
             snprintf(err, errsize, "%s exists and is not a socket", path);
             return -1;
         }
+        /* A socket somebody still answers on is theirs; only a stale one is replaced. */
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+            close(fd);
+            snprintf(err, errsize, "unix:%s: in use by another process", path);
+            return -1;
+        }
+        if (fd >= 0)
+            close(fd);
         unlink(path);
     }
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

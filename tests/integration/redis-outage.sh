@@ -41,8 +41,10 @@ st=$?
 tap_ok $st "re-synced after restart ($(($(now_ms) - t0)) ms)"
 tap_is "$(view_cmd 'get aol.com')" none "key missing on the new server is gone"
 tap_is "$(view_cmd 'get gmx.de')" smarthost "changed key re-read"
-grep -q "info: redis.*2 overrides loaded" "$TMP/view.log"
-tap_ok $? "recovery logged"
+# The re-sync may run before or after the MSET (tracking then adds the keys), so
+# only the second "loaded" line is certain, not its count.
+tap_ok $([ "$(grep -c 'info: redis.*overrides loaded' "$TMP/view.log")" -ge 2 ]; echo $?) \
+    "recovery logged"
 change_t=$(now_ms)
 $R set policyd:route:web.de direct >/dev/null
 t=$(view_wait "get web.de" direct 1000)
