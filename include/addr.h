@@ -20,15 +20,24 @@ struct addr {
 
 /*
  * Normalise key[0..len) the way rules and overrides compare it:
- *  - ASCII lowercase everything;
+ *  - ASCII lowercase everything (bytes >= 0x80, e.g. UTF-8, are left alone);
  *  - the domain is what follows the last '@' (or the whole key without one),
- *    with one trailing dot removed;
- *  - a quoted local part ("x y"@dom) is unquoted (backslash escapes resolved);
- *  - the extension is removed from the local part: from the first '+' on, unless
- *    '+' is its first character;
+ *    with one trailing dot removed ("x@aol.com." -> "aol.com"; "aol.com.." keeps one);
+ *  - a quoted local part ("x y"@dom) is unquoted (backslash escapes resolved) when
+ *    the whole local part is one quoted string; a quote anywhere else is an
+ *    ordinary character. So Postfix's external form ("x y"@dom) and its internal
+ *    form (x y@dom) give the same key;
+ *  - the extension is removed from the (unquoted) local part: from the first '+'
+ *    on, unless '+' is its first character, in which case nothing is removed
+ *    ("+a+b@dom" stays whole, as Postfix's split_addr does); "u+@dom" -> "u@dom";
  *  - spaces are kept as they are (a key may contain spaces).
- * buf must hold at least len + 1 bytes. Returns 0, or -1 when the key cannot name a
- * recipient (empty key, empty domain, too long for buf, NUL byte).
+ * An empty local part ("@aol.com", or ""@aol.com once unquoted) is treated as a
+ * bare domain: address and local NULL, domain set. The key "*" alone sets only
+ * wildcard = 1; "*" inside a longer key is an ordinary character.
+ * buf must hold at least len + 1 bytes and must not overlap key; nothing is
+ * NUL-terminated. Returns 0, or -1 when the key cannot name a recipient (empty key,
+ * empty domain as in "user@" or "user@.", bufsize < len + 1, NUL byte); on -1
+ * *out is zeroed.
  */
 int addr_parse(const char *key, size_t len, char *buf, size_t bufsize, struct addr *out);
 

@@ -39,7 +39,6 @@ void decide(const struct snapshot *snap, const struct overrides *ov, const struc
  * One line saying what the transport map answers and why (the explain map), e.g.
  * "smtp:[relay]:587 (rule /etc/policyd/rules/a.rules:3: aol.com)". Like snprintf.
  */
-size_t decide_explain(const struct decision *dec, const char *redis_prefix, char *buf,
-                      size_t size);
+size_t decide_explain(const struct decision *dec, const char *redis_prefix, char *buf, size_t size);
 
 #endif

@@ -21,7 +21,8 @@ void diag_warning(struct diag *d, const char *file, unsigned line, const char *f
 
 size_t diag_errors(const struct diag *d);
 size_t diag_warnings(const struct diag *d);
-/* All entries in the order added; entry i as "FILE:LINE: message" or "FILE:LINE: warning: message". */
+/* All entries in the order added; entry i as "FILE:LINE: message" or "FILE:LINE: warning: message".
+ */
 size_t diag_count(const struct diag *d);
 const char *diag_text(const struct diag *d, size_t i);
 int diag_is_error(const struct diag *d, size_t i);

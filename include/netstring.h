@@ -17,6 +17,9 @@ enum netstring_status {
  * non-digit, an empty length, or a missing comma.
  * On COMPLETE: *payload points into buf, *payload_len is its length and *consumed
  * the bytes used (header, payload, comma). On ERROR: *why is a static reason.
+ * Every proper prefix of a valid netstring is NEED_MORE ("0" included); the
+ * empty netstring "0:," is valid. *payload, *payload_len, *consumed are set only
+ * on COMPLETE, *why only on ERROR.
  */
 int netstring_decode(const char *buf, size_t len, size_t max, const char **payload,
                      size_t *payload_len, size_t *consumed, const char **why);
@@ -24,6 +27,7 @@ int netstring_decode(const char *buf, size_t len, size_t max, const char **paylo
 /*
  * Encode data[0..len) as a netstring into dst. Like snprintf: returns the bytes the
  * whole netstring needs; writes only when that fits into dstsize (no NUL added).
+ * If that size does not fit in a size_t, returns SIZE_MAX and writes nothing.
  */
 size_t netstring_encode(char *dst, size_t dstsize, const char *data, size_t len);
 

@@ -27,8 +27,8 @@ void overrides_free(struct overrides *o);
  * Set pattern -> value (both copied). expire_at_ms is an absolute time on the
  * monotonic clock in ms, 0 for no expiry. 0, or -1 on allocation failure.
  */
-int overrides_set(struct overrides *o, const char *pattern, size_t pattern_len,
-                  const char *value, size_t value_len, uint64_t expire_at_ms);
+int overrides_set(struct overrides *o, const char *pattern, size_t pattern_len, const char *value,
+                  size_t value_len, uint64_t expire_at_ms);
 /* Remove pattern if present. */
 void overrides_del(struct overrides *o, const char *pattern, size_t pattern_len);
 /* Remove everything (the view stays loaded). */
@@ -50,5 +50,36 @@ int overrides_lookup(const struct overrides *o, const struct addr *key, uint64_t
 
 /* Current time on the monotonic clock, in ms (the clock expiries use). */
 uint64_t overrides_now_ms(void);
+
+/*
+ * Check that p[0..len) is a valid override PATTERN (SPEC section 4): "example.com",
+ * ".example.com" or "user@example.com", already lowercase, at most
+ * OVERRIDES_PATTERN_MAX bytes, no control characters, no white space in the domain.
+ * Returns 0, or -1 with a reason in err.
+ */
+#define OVERRIDES_PATTERN_MAX 1024
+int overrides_check_pattern(const char *p, size_t len, char *err, size_t errsize);
+
+/*
+ * The entry stored for exactly this pattern, live or not: 1 (found; *value and
+ * *expire_at_ms filled, value borrowed until the view changes) or 0.
+ */
+int overrides_get(const struct overrides *o, const char *pattern, size_t pattern_len,
+                  const char **value, size_t *value_len, uint64_t *expire_at_ms);
+
+/* Remove every entry whose expiry is <= now_ms; returns how many were removed. */
+size_t overrides_expire(struct overrides *o, uint64_t now_ms);
+
+/* Exchange the entries of a and b (the loaded flags stay where they are). */
+void overrides_swap(struct overrides *a, struct overrides *b);
+
+/*
+ * Call fn for every entry (expired ones too), in no particular order. fn must not
+ * change the view. Stops early when fn returns non-zero, and returns that value.
+ */
+int overrides_foreach(const struct overrides *o,
+                      int (*fn)(const char *pattern, size_t pattern_len, const char *value,
+                                size_t value_len, uint64_t expire_at_ms, void *arg),
+                      void *arg);
 
 #endif

@@ -38,7 +38,7 @@ int log_verbosity(void)
 /* Emit one message at a syslog priority to the current target. */
 static void log_emit(int priority, const char *fmt, va_list ap)
 {
-    static const char *const names[] = {"emerg", "alert", "crit", "error",
+    static const char *const names[] = {"emerg",   "alert",  "crit", "error",
                                         "warning", "notice", "info", "debug"};
     char msg[2048];
 

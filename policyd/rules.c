@@ -1,13 +1,1005 @@
-/* rules.c - PLACEHOLDER, replaced by the rules work. */
+/*
+ * rules.c - rule files (SPEC section 3): parse, compile, match.
+ *
+ * Design: every rule gets its global index (its order across all files). Literal
+ * patterns live in three open-addressing hash tables (exact domain, .parent,
+ * address) keyed by the lowercased pattern and holding the lowest rule index with
+ * that key; a `*` rule is one remembered index; regexes are an array in rule order.
+ * A lookup takes the lowest index among the literal hits, then tries only the
+ * regexes that come before it, so a million literal rules cost what ten do.
+ * Strings live in an arena of large chunks, never one allocation per rule.
+ *
+ * Syntax decisions where SPEC section 3 is silent:
+ *  - a comment is a '#' that is the first non-blank character of a line or that
+ *    follows a blank (space or tab); so `aol.com smarthost # AOL` works, and a
+ *    ROUTE text cannot contain " #";
+ *  - one CR before the LF is ignored (files edited on Windows);
+ *  - lines are limited to RULES_LINE_MAX bytes; NUL bytes are an error;
+ *  - a pattern is printable ASCII only (write IDNs as xn-- A-labels, or use a
+ *    regex with \xHH escapes); domain labels are [A-Za-z0-9_-], non-empty;
+ *  - a regex runs from '/' to the next '/' not escaped by '\', so it may contain
+ *    blanks; flags follow at once;
+ *  - an address pattern whose local part has a '+' after its first character can
+ *    never match (keys lose their extension): a warning;
+ *  - a rule that says DUNNO is a hit with a NULL result: the caller answers
+ *    "not found" and can still say which rule stopped the search;
+ *  - the wildcard key `*` matches no rule (SPEC 5.1); the caller applies
+ *    default_route;
+ *  - after RULES_DIAG_MAX errors in one file the rest of it is not read, and
+ *    warnings past that number are counted, not listed.
+ */
 #include "config.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <pcre2.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "rules.h"
-struct rules { int n; };
-struct rules *rules_new(void) { return calloc(1, sizeof(struct rules)); }
-void rules_free(struct rules *r) { free(r); }
-int rules_add_files(struct rules *r, const char *pattern, const struct routes *routes, struct diag *d) { diag_error(d, pattern, 0, "not implemented"); return -1; }
-int rules_add_buffer(struct rules *r, const char *name, const char *text, size_t len, const struct routes *routes, struct diag *d) { diag_error(d, name, 0, "not implemented"); return -1; }
-int rules_finish(struct rules *r, struct diag *d) { return 0; }
-size_t rules_count(const struct rules *r) { return 0; }
-size_t rules_file_count(const struct rules *r) { return 0; }
-int rules_match(const struct rules *r, const struct addr *key, struct rule_hit *hit) { return 0; }
+
+#define RULES_LINE_MAX 4096
+#define RULES_DOMAIN_MAX 255
+#define RULES_DIAG_MAX 100
+#define RULES_FILE_SIZE_MAX ((size_t)1 << 30)
+#define RULES_MATCH_LIMIT 100000
+#define RULES_NONE UINT32_MAX
+#define RULES_COUNT_MAX ((size_t)UINT32_MAX - 1)
+#define RULES_CHUNK_MIN 4096
+#define RULES_HUGE ((size_t)2 << 20)
+#define RULES_CHUNK_MAX (RULES_HUGE - sizeof(struct rules_chunk))
+#define RULES_QUOTE_MAX 80
+
+/* One arena chunk; strings are carved from data[]. */
+struct rules_chunk {
+    struct rules_chunk *next;
+    size_t size, used;
+    char data[];
+};
+
+/* A hash slot: key (NUL-terminated, in the arena), its hash, lowest rule index. */
+struct rules_slot {
+    const char *key;
+    uint32_t hash;
+    uint32_t index;
+};
+
+struct rules_table {
+    struct rules_slot *slot;
+    size_t mask; /* capacity - 1; capacity is a power of two, 0 when empty */
+    size_t count;
+    size_t max_len; /* longest key: longer lookups skip the table */
+};
+
+struct rules_rule {
+    const char *pattern; /* as written */
+    const char *result;  /* NULL for DUNNO */
+    uint32_t result_len;
+    uint32_t file;
+    uint32_t line;
+};
+
+struct rules_regex {
+    pcre2_code *code;
+    uint32_t index;
+};
+
+struct rules {
+    struct rules_chunk *arena;
+    struct rules_rule *rule;
+    size_t nrules, caprules;
+    const char **file;
+    size_t nfiles, capfiles;
+    struct rules_table exact, parent, address;
+    struct rules_regex *regex;
+    size_t nregex, capregex;
+    uint32_t star; /* lowest index of a `*` rule, or RULES_NONE */
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    int finished;
+    const char *last_result; /* the most recent result copied, shared by equal ones */
+    size_t last_result_len;
+};
+
+/* Parsing state of one file or buffer. */
+struct rules_ctx {
+    struct rules *r;
+    const char *name; /* arena copy */
+    uint32_t file;
+    const struct routes *routes;
+    struct diag *d;
+    unsigned line;
+    size_t errors, warnings, suppressed;
+};
+
+enum rules_kind { RULES_EXACT, RULES_PARENT, RULES_ADDRESS, RULES_REGEX, RULES_STAR };
+
+/* Returns a new, empty rule set. */
+struct rules *rules_new(void)
+{
+    struct rules *r = calloc(1, sizeof(*r));
+
+    if (r != NULL)
+        r->star = RULES_NONE;
+    return r;
+}
+
+/*
+ * Allocate size zeroed bytes. Blocks of 2 MB or more are 2 MB aligned and asked for
+ * huge pages: random probes into a big table otherwise spend their time on TLB misses.
+ */
+static void *rules_big_alloc(size_t size)
+{
+    size_t len = (size + RULES_HUGE - 1) & ~(RULES_HUGE - 1), head;
+    char *p, *a;
+
+    if (size < RULES_HUGE)
+        return calloc(1, size);
+    if (len < size || len > SIZE_MAX - RULES_HUGE)
+        return NULL;
+    p = mmap(NULL, len + RULES_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    a = (char *)(((uintptr_t)p + RULES_HUGE - 1) & ~(uintptr_t)(RULES_HUGE - 1));
+    head = (size_t)(a - p);
+    if (head > 0)
+        munmap(p, head);
+    if (RULES_HUGE - head > 0)
+        munmap(a + len, RULES_HUGE - head);
+#ifdef MADV_HUGEPAGE
+    (void)madvise(a, len, MADV_HUGEPAGE); /* only a hint */
+#endif
+    return a;
+}
+
+/* Free a block of rules_big_alloc(size); accepts NULL. */
+static void rules_big_free(void *p, size_t size)
+{
+    if (p == NULL)
+        return;
+    if (size < RULES_HUGE)
+        free(p);
+    else
+        munmap(p, (size + RULES_HUGE - 1) & ~(RULES_HUGE - 1));
+}
+
+/* Copy s[0..len) into the arena, NUL-terminated; NULL on allocation failure. */
+static char *rules_arena_copy(struct rules *r, const char *s, size_t len)
+{
+    struct rules_chunk *c = r->arena;
+    char *p;
+
+    if (len >= RULES_CHUNK_MAX)
+        return NULL; /* never happens: lines are far shorter */
+    if (c == NULL || c->size - c->used < len + 1) {
+        size_t size = c ? (c->size + sizeof(*c)) * 2 - sizeof(*c) : RULES_CHUNK_MIN;
+
+        if (size > RULES_CHUNK_MAX)
+            size = RULES_CHUNK_MAX;
+        while (size < len + 1)
+            size *= 2;
+        c = rules_big_alloc(sizeof(*c) + size);
+        if (c == NULL)
+            return NULL;
+        c->size = size;
+        c->used = 0;
+        c->next = r->arena;
+        r->arena = c;
+    }
+    p = c->data + c->used;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    c->used += len + 1;
+    return p;
+}
+
+/* Grow *v (of *cap elements of size elem) so it holds at least n + 1; 0 or -1. */
+static int rules_grow(void **v, size_t *cap, size_t n, size_t elem)
+{
+    size_t ncap;
+    void *nv;
+
+    if (n < *cap)
+        return 0;
+    ncap = *cap ? *cap * 2 : 16;
+    if (ncap < *cap || ncap > SIZE_MAX / elem)
+        return -1;
+    nv = realloc(*v, ncap * elem);
+    if (nv == NULL)
+        return -1;
+    *v = nv;
+    *cap = ncap;
+    return 0;
+}
+
+/* Double the rule array, huge pages when big (a hit reads a random entry); 0 or -1. */
+static int rules_grow_rules(struct rules *r)
+{
+    size_t cap = r->caprules ? r->caprules * 2 : 64;
+    struct rules_rule *v;
+
+    if (cap > SIZE_MAX / sizeof(*v) || (v = rules_big_alloc(cap * sizeof(*v))) == NULL)
+        return -1;
+    if (r->nrules > 0)
+        memcpy(v, r->rule, r->nrules * sizeof(*v));
+    rules_big_free(r->rule, r->caprules * sizeof(*v));
+    r->rule = v;
+    r->caprules = cap;
+    return 0;
+}
+
+/* One FNV-1a step; keys are hashed from their last byte to their first. */
+static inline uint32_t rules_hash_step(uint32_t h, unsigned char c)
+{
+    return (h ^ c) * 16777619u;
+}
+
+/* FNV-1a of s[0..len) taken backwards, so every suffix's hash falls out of one pass. */
+static uint32_t rules_hash(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+
+    while (len > 0)
+        h = rules_hash_step(h, (unsigned char)s[--len]);
+    return h;
+}
+
+/* Spread the FNV bits before masking (murmur3's finaliser). */
+static inline size_t rules_hash_mix(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+/* The slot holding key s[0..len) with hash h, or the empty slot where it would go. */
+static size_t rules_table_find(const struct rules_table *t, const char *s, size_t len, uint32_t h)
+{
+    size_t i;
+
+    for (i = rules_hash_mix(h) & t->mask; t->slot[i].key != NULL; i = (i + 1) & t->mask) {
+        const struct rules_slot *sl = &t->slot[i];
+
+        if (sl->hash == h && memcmp(sl->key, s, len) == 0 && sl->key[len] == '\0')
+            break;
+    }
+    return i;
+}
+
+/* The lowest rule index stored under key s[0..len) with hash h, or RULES_NONE. */
+static uint32_t rules_table_get(const struct rules_table *t, const char *s, size_t len, uint32_t h)
+{
+    size_t i;
+
+    if (t->count == 0 || len > t->max_len)
+        return RULES_NONE;
+    i = rules_table_find(t, s, len, h);
+    return t->slot[i].key != NULL ? t->slot[i].index : RULES_NONE;
+}
+
+/* Put a slot into a table known to have room and not to hold its key. */
+static void rules_table_place(struct rules_slot *slot, size_t mask, const struct rules_slot *s)
+{
+    size_t i;
+
+    for (i = rules_hash_mix(s->hash) & mask; slot[i].key != NULL; i = (i + 1) & mask)
+        ;
+    slot[i] = *s;
+}
+
+/* Free a table's slots. */
+static void rules_table_free(struct rules_table *t)
+{
+    if (t->slot != NULL)
+        rules_big_free(t->slot, (t->mask + 1) * sizeof(*t->slot));
+}
+
+/* Double the table (or create it); 0 or -1. */
+static int rules_table_grow(struct rules_table *t)
+{
+    size_t cap = t->slot ? (t->mask + 1) * 2 : 64, i;
+    struct rules_slot *slot;
+
+    if (cap > SIZE_MAX / sizeof(*slot))
+        return -1;
+    slot = rules_big_alloc(cap * sizeof(*slot));
+    if (slot == NULL)
+        return -1;
+    for (i = 0; t->slot && i <= t->mask; i++)
+        if (t->slot[i].key != NULL)
+            rules_table_place(slot, cap - 1, &t->slot[i]);
+    rules_table_free(t);
+    t->slot = slot;
+    t->mask = cap - 1;
+    return 0;
+}
+
+/* Write s[0..len) into buf for a message: printable ASCII kept, others as \xHH, capped. */
+static const char *rules_quote(const char *s, size_t len, char *buf, size_t size)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i, o = 0;
+
+    for (i = 0; i < len && o + 8 < size; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (i >= RULES_QUOTE_MAX) {
+            memcpy(buf + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (c >= 0x20 && c < 0x7f) {
+            buf[o++] = (char)c;
+        } else {
+            buf[o++] = '\\';
+            buf[o++] = 'x';
+            buf[o++] = hex[c >> 4];
+            buf[o++] = hex[c & 15];
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* Report an error at the current line (counted for the per-file cap). */
+#define rules_err(ctx, ...)                                                                        \
+    do {                                                                                           \
+        (ctx)->errors++;                                                                           \
+        diag_error((ctx)->d, (ctx)->name, (ctx)->line, __VA_ARGS__);                               \
+    } while (0)
+
+/* Report a warning at the current line, or count it once past the cap. */
+#define rules_warn(ctx, ...)                                                                       \
+    do {                                                                                           \
+        if ((ctx)->warnings++ < RULES_DIAG_MAX)                                                    \
+            diag_warning((ctx)->d, (ctx)->name, (ctx)->line, __VA_ARGS__);                         \
+        else                                                                                       \
+            (ctx)->suppressed++;                                                                   \
+    } while (0)
+
+/* Whether c separates pattern and ROUTE. */
+static inline int rules_is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Check a domain pattern (labels of [A-Za-z0-9_-]); 0, or -1 with a reason in err. */
+static int rules_check_domain(const char *s, size_t len, char *err, size_t errsize)
+{
+    size_t i, label = 0;
+
+    if (len == 0) {
+        snprintf(err, errsize, "empty domain");
+        return -1;
+    }
+    if (len > RULES_DOMAIN_MAX) {
+        snprintf(err, errsize, "domain longer than %d bytes", RULES_DOMAIN_MAX);
+        return -1;
+    }
+    for (i = 0; i < len; i++) {
+        char c = s[i];
+
+        if (c == '.') {
+            if (label == 0) {
+                snprintf(err, errsize, "empty label in domain");
+                return -1;
+            }
+            label = 0;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '-' || c == '_') {
+            label++;
+        } else {
+            snprintf(err, errsize, "bad character '%c' in domain", c);
+            return -1;
+        }
+    }
+    if (label == 0) {
+        snprintf(err, errsize, "empty label in domain");
+        return -1;
+    }
+    return 0;
+}
+
+/* Check a literal pattern's syntax and find its kind; 0, or -1 with a reason in err. */
+static int rules_check_literal(struct rules_ctx *ctx, const char *s, size_t len,
+                               enum rules_kind *kind, char *err, size_t errsize)
+{
+    const char *at = memchr(s, '@', len);
+
+    if (len == 1 && s[0] == '*') {
+        *kind = RULES_STAR;
+        return 0;
+    }
+    if (len > 1 && s[len - 1] == '.')
+        len--; /* one trailing dot is ignored */
+    if (at == NULL) {
+        *kind = s[0] == '.' ? RULES_PARENT : RULES_EXACT;
+        if (*kind == RULES_PARENT)
+            s++, len--;
+        return rules_check_domain(s, len, err, errsize);
+    }
+    *kind = RULES_ADDRESS;
+    if (at == s) {
+        snprintf(err, errsize, "empty local part in address");
+        return -1;
+    }
+    if (memchr(at + 1, '@', len - (size_t)(at + 1 - s)) != NULL) {
+        snprintf(err, errsize, "more than one '@'");
+        return -1;
+    }
+    if (rules_check_domain(at + 1, len - (size_t)(at + 1 - s), err, errsize) < 0)
+        return -1;
+    if (memchr(s + 1, '+', (size_t)(at - s) - 1) != NULL)
+        rules_warn(ctx, "address pattern has an extension ('+'): keys lose their extension "
+                        "before matching, so this rule can never match");
+    return 0;
+}
+
+/* Length of the pattern token at s (a regex may hold blanks); 0 when a regex is unclosed. */
+static size_t rules_pattern_span(const char *s, size_t len)
+{
+    size_t i = 0;
+
+    if (s[0] == '/') {
+        for (i = 1; i < len && s[i] != '/'; i++)
+            if (s[i] == '\\' && i + 1 < len)
+                i++;
+        if (i >= len)
+            return 0;
+        i++;
+    }
+    while (i < len && !rules_is_blank(s[i]))
+        i++;
+    return i;
+}
+
+/* The copy of a result, shared with the previous rule's when equal; NULL on failure. */
+static const char *rules_result_copy(struct rules *r, const char *s, size_t len)
+{
+    char *p;
+
+    if (r->last_result != NULL && r->last_result_len == len && memcmp(r->last_result, s, len) == 0)
+        return r->last_result;
+    p = rules_arena_copy(r, s, len);
+    if (p != NULL) {
+        r->last_result = p;
+        r->last_result_len = len;
+    }
+    return p;
+}
+
+/* Append a rule entry; its index, or RULES_NONE on failure (reported). */
+static uint32_t rules_append(struct rules_ctx *ctx, const char *pattern, size_t plen,
+                             const char *result, size_t rlen, const char **copy)
+{
+    struct rules *r = ctx->r;
+    struct rules_rule *ru;
+
+    if (r->nrules >= RULES_COUNT_MAX) {
+        rules_err(ctx, "too many rules");
+        return RULES_NONE;
+    }
+    if (r->nrules == r->caprules && rules_grow_rules(r) < 0)
+        goto fail;
+    ru = &r->rule[r->nrules];
+    ru->pattern = *copy = rules_arena_copy(r, pattern, plen);
+    ru->result = result ? rules_result_copy(r, result, rlen) : NULL;
+    if (ru->pattern == NULL || (result != NULL && ru->result == NULL))
+        goto fail;
+    ru->result_len = (uint32_t)rlen;
+    ru->file = ctx->file;
+    ru->line = ctx->line;
+    return (uint32_t)r->nrules++;
+fail:
+    rules_err(ctx, "out of memory");
+    return RULES_NONE;
+}
+
+/* Warn that rule index duplicates the earlier rule first. */
+static void rules_warn_duplicate(struct rules_ctx *ctx, uint32_t first)
+{
+    const struct rules_rule *ru = &ctx->r->rule[first];
+
+    rules_warn(ctx, "duplicate pattern '%s' (first at %s:%u): this rule can never match",
+               ru->pattern, ctx->r->file[ru->file], ru->line);
+}
+
+/* Add a literal rule: key is the lowercased pattern without '.' prefix and trailing dot. */
+static void rules_add_literal(struct rules_ctx *ctx, enum rules_kind kind, const char *pat,
+                              size_t plen, const char *result, size_t rlen)
+{
+    struct rules *r = ctx->r;
+    struct rules_table *t = kind == RULES_ADDRESS  ? &r->address
+                            : kind == RULES_PARENT ? &r->parent
+                                                   : &r->exact;
+    char key[RULES_LINE_MAX];
+    const char *copy, *kp = pat, *stored;
+    size_t klen = plen, i;
+    uint32_t index, h = 0;
+    size_t pos = 0;
+
+    if (klen > 1 && kp[klen - 1] == '.')
+        klen--;
+    if (kind == RULES_PARENT)
+        kp++, klen--;
+    for (i = 0; i < klen; i++)
+        key[i] = (kp[i] >= 'A' && kp[i] <= 'Z') ? (char)(kp[i] + 32) : kp[i];
+    if (kind == RULES_STAR) {
+        if (r->star != RULES_NONE) {
+            rules_warn_duplicate(ctx, r->star);
+            return;
+        }
+    } else {
+        /* One probe finds a duplicate or the slot to fill: loading stays one miss a rule. */
+        if ((t->slot == NULL || (t->count + 1) * 2 > t->mask + 1) && rules_table_grow(t) < 0) {
+            rules_err(ctx, "out of memory");
+            return;
+        }
+        h = rules_hash(key, klen);
+        pos = rules_table_find(t, key, klen, h);
+        if (t->slot[pos].key != NULL) {
+            rules_warn_duplicate(ctx, t->slot[pos].index);
+            return;
+        }
+    }
+    index = rules_append(ctx, pat, plen, result, rlen, &copy);
+    if (index == RULES_NONE)
+        return;
+    if (kind == RULES_STAR) {
+        r->star = index;
+        return;
+    }
+    /* Share the written pattern when it already is the key. */
+    stored = copy + (kp - pat);
+    if (klen != (size_t)(plen - (size_t)(kp - pat)) || memcmp(stored, key, klen) != 0)
+        stored = rules_arena_copy(r, key, klen);
+    if (stored == NULL) {
+        rules_err(ctx, "out of memory");
+        return;
+    }
+    t->slot[pos].key = stored;
+    t->slot[pos].hash = h;
+    t->slot[pos].index = index;
+    t->count++;
+    if (klen > t->max_len)
+        t->max_len = klen;
+}
+
+/* Compile and add a regex rule written as pat[0..plen) = /REGEX/FLAGS. */
+static void rules_add_regex(struct rules_ctx *ctx, const char *pat, size_t plen, const char *result,
+                            size_t rlen)
+{
+    struct rules *r = ctx->r;
+    uint32_t opts = PCRE2_CASELESS | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C;
+    const char *end = pat + 1, *copy;
+    char quoted[RULES_QUOTE_MAX * 4 + 8], msg[256];
+    pcre2_code *code;
+    PCRE2_SIZE off;
+    size_t relen, i;
+    uint32_t index;
+    int ec, bad = 0;
+
+    while (*end != '/')
+        end += *end == '\\' ? 2 : 1;
+    relen = (size_t)(end - pat - 1);
+    for (i = (size_t)(end + 1 - pat); i < plen; i++) {
+        if (pat[i] == 'x')
+            opts |= PCRE2_EXTENDED;
+        else if (pat[i] != 'i') {
+            rules_err(ctx, "unknown regex flag '%c' (known: i, x)", pat[i]);
+            bad = 1;
+        }
+    }
+    if (bad)
+        return;
+    code = pcre2_compile((PCRE2_SPTR)(pat + 1), relen, opts, &ec, &off, NULL);
+    if (code == NULL) {
+        if (pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof(msg)) < 0)
+            snprintf(msg, sizeof(msg), "error %d", ec);
+        rules_err(ctx, "bad regex %s: %s at offset %zu",
+                  rules_quote(pat, plen, quoted, sizeof(quoted)), msg, (size_t)off);
+        return;
+    }
+    if (memchr(pat + 1, '@', relen) != NULL)
+        rules_warn(ctx, "regex contains '@' but is matched against the domain, not the address");
+    if (rules_grow((void **)&r->regex, &r->capregex, r->nregex, sizeof(*r->regex)) < 0)
+        goto fail;
+    index = rules_append(ctx, pat, plen, result, rlen, &copy);
+    if (index == RULES_NONE) {
+        pcre2_code_free(code);
+        return;
+    }
+    r->regex[r->nregex].code = code;
+    r->regex[r->nregex].index = index;
+    r->nregex++;
+    return;
+fail:
+    pcre2_code_free(code);
+    rules_err(ctx, "out of memory");
+}
+
+/* Check the pattern token; its kind, or -1 when an error was reported. */
+static int rules_check_pattern(struct rules_ctx *ctx, const char *pat, size_t plen,
+                               enum rules_kind *kind)
+{
+    char err[128], quoted[RULES_QUOTE_MAX * 4 + 8];
+    size_t i;
+
+    for (i = 0; i < plen; i++) {
+        unsigned char c = (unsigned char)pat[i];
+
+        if (c < 0x20 || c >= 0x7f) {
+            rules_err(ctx, "byte 0x%02x in pattern %s: patterns are printable ASCII", c,
+                      rules_quote(pat, plen, quoted, sizeof(quoted)));
+            return -1;
+        }
+    }
+    if (pat[0] == '/') {
+        *kind = RULES_REGEX;
+        return 0;
+    }
+    if (rules_check_literal(ctx, pat, plen, kind, err, sizeof(err)) < 0) {
+        rules_err(ctx, "bad pattern %s: %s", rules_quote(pat, plen, quoted, sizeof(quoted)), err);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Whether a literal ROUTE has a blank before its first ':'. Transport names never
+ * do, so `exa mple.com relay:x` (a blank inside a pattern) is caught here.
+ */
+static int rules_blank_before_colon(const char *s, size_t len)
+{
+    const char *colon = memchr(s, ':', len);
+
+    for (; colon != NULL && s < colon; s++)
+        if (rules_is_blank(*s))
+            return 1;
+    return 0;
+}
+
+/* Parse one line (no LF, no NUL) and add its rule. */
+static void rules_parse_line(struct rules_ctx *ctx, const char *s, size_t len)
+{
+    char err[256], quoted[RULES_QUOTE_MAX * 4 + 8];
+    const char *route, *result = NULL;
+    size_t plen, rlen, result_len = 0, i;
+    enum rules_kind kind = RULES_EXACT;
+    int pat_ok, rc;
+
+    while (len > 0 && rules_is_blank(*s))
+        s++, len--;
+    if (len == 0 || *s == '#')
+        return;
+    plen = rules_pattern_span(s, len);
+    if (plen == 0) {
+        rules_err(ctx, "regex %s has no closing '/' (write '/' inside as '\\/')",
+                  rules_quote(s, len, quoted, sizeof(quoted)));
+        return;
+    }
+    pat_ok = rules_check_pattern(ctx, s, plen, &kind) == 0;
+    route = s + plen;
+    rlen = len - plen;
+    while (rlen > 0 && rules_is_blank(*route))
+        route++, rlen--;
+    for (i = 0; i < rlen; i++) /* a comment starts at a '#' after a blank */
+        if (route[i] == '#' && (i == 0 || rules_is_blank(route[i - 1])))
+            break;
+    rlen = i;
+    while (rlen > 0 && rules_is_blank(route[rlen - 1]))
+        rlen--;
+    if (rlen == 0) {
+        rules_err(ctx, "missing ROUTE after pattern %s",
+                  rules_quote(s, plen, quoted, sizeof(quoted)));
+        return;
+    }
+    err[0] = '\0';
+    rc = routes_resolve(ctx->routes, route, rlen, &result, &result_len, err, sizeof(err));
+    if (rc < 0) {
+        rules_err(ctx, "bad ROUTE: %s", err);
+        return;
+    }
+    if (rc == 0)
+        result = NULL;
+    if (rc == 1 && rules_blank_before_colon(route, rlen)) {
+        rules_err(ctx, "bad ROUTE %s: blank in the transport name (patterns cannot hold blanks)",
+                  rules_quote(route, rlen, quoted, sizeof(quoted)));
+        return;
+    }
+    if (!pat_ok)
+        return;
+    if (kind == RULES_REGEX)
+        rules_add_regex(ctx, s, plen, result, result_len);
+    else
+        rules_add_literal(ctx, kind, s, plen, result, result_len);
+}
+
+/* Free everything; accepts NULL. */
+void rules_free(struct rules *r)
+{
+    struct rules_chunk *c, *next;
+    size_t i;
+
+    if (r == NULL)
+        return;
+    for (c = r->arena; c != NULL; c = next) {
+        next = c->next;
+        rules_big_free(c, sizeof(*c) + c->size);
+    }
+    for (i = 0; i < r->nregex; i++)
+        pcre2_code_free(r->regex[i].code);
+    pcre2_match_data_free(r->md);
+    pcre2_match_context_free(r->mctx);
+    free(r->regex);
+    rules_table_free(&r->exact);
+    rules_table_free(&r->parent);
+    rules_table_free(&r->address);
+    rules_big_free(r->rule, r->caprules * sizeof(*r->rule));
+    free(r->file);
+    free(r);
+}
+
+/* Record a file name; its index, or RULES_NONE on allocation failure. */
+static uint32_t rules_add_name(struct rules *r, const char *name, const char **copy)
+{
+    if (r->nfiles >= RULES_COUNT_MAX ||
+        rules_grow((void **)&r->file, &r->capfiles, r->nfiles, sizeof(*r->file)) < 0)
+        return RULES_NONE;
+    *copy = rules_arena_copy(r, name, strlen(name));
+    if (*copy == NULL)
+        return RULES_NONE;
+    r->file[r->nfiles] = *copy;
+    return (uint32_t)r->nfiles++;
+}
+
+/* Add the rules in text[0..len) as if read from file `name`. */
+int rules_add_buffer(struct rules *r, const char *name, const char *text, size_t len,
+                     const struct routes *routes, struct diag *d)
+{
+    struct rules_ctx ctx = {.r = r, .routes = routes, .d = d};
+    size_t before = diag_errors(d);
+    const char *p = text, *end = text + len;
+
+    if (r->finished) {
+        diag_error(d, name, 0, "rules added after the rule set was finished");
+        return -1;
+    }
+    ctx.file = rules_add_name(r, name, &ctx.name);
+    if (ctx.file == RULES_NONE) {
+        diag_error(d, name, 0, "out of memory");
+        return -1;
+    }
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+        ctx.line++;
+        if (n > RULES_LINE_MAX)
+            rules_err(&ctx, "line longer than %d bytes", RULES_LINE_MAX);
+        else if (memchr(p, '\0', n) != NULL)
+            rules_err(&ctx, "NUL byte in line");
+        else
+            rules_parse_line(&ctx, p, n > 0 && p[n - 1] == '\r' ? n - 1 : n);
+        p += n + (nl != NULL);
+        if (ctx.errors >= RULES_DIAG_MAX && p < end) {
+            diag_error(d, ctx.name, ctx.line, "too many errors, rest of file not read");
+            break;
+        }
+    }
+    if (ctx.suppressed > 0)
+        diag_warning(d, ctx.name, 0, "%zu more warnings not shown", ctx.suppressed);
+    return ctx.errors > 0 || diag_errors(d) > before ? -1 : 0;
+}
+
+/* Read a whole regular file into a new buffer; 0, or -1 with a reason in err. */
+static int rules_read_file(const char *path, char **buf, size_t *len, char *err, size_t errsize)
+{
+    struct stat st;
+    size_t cap, n = 0;
+    ssize_t got;
+    char *b = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        snprintf(err, errsize, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) < 0) {
+        snprintf(err, errsize, "cannot open: %s", strerror(errno));
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errsize, "cannot open: %s",
+                 S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
+        goto fail;
+    }
+    if ((uintmax_t)st.st_size >= RULES_FILE_SIZE_MAX) {
+        snprintf(err, errsize, "file larger than %zu bytes", RULES_FILE_SIZE_MAX);
+        goto fail;
+    }
+    cap = (size_t)st.st_size + 1;
+    if ((b = malloc(cap)) == NULL) {
+        snprintf(err, errsize, "out of memory");
+        goto fail;
+    }
+    while ((got = read(fd, b + n, cap - n)) != 0) {
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            snprintf(err, errsize, "cannot read: %s", strerror(errno));
+            goto fail;
+        }
+        n += (size_t)got;
+        if (n == cap) { /* the file grew while read: take what fstat saw plus one byte */
+            snprintf(err, errsize, "file changed while read");
+            goto fail;
+        }
+    }
+    close(fd);
+    *buf = b;
+    *len = n;
+    return 0;
+fail:
+    free(b);
+    close(fd);
+    return -1;
+}
+
+/* Add the rules of one file. */
+static int rules_add_file(struct rules *r, const char *path, const struct routes *routes,
+                          struct diag *d)
+{
+    char err[256], *buf = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (rules_read_file(path, &buf, &len, err, sizeof(err)) < 0) {
+        diag_error(d, path, 0, "%s", err);
+        return -1;
+    }
+    rc = rules_add_buffer(r, path, buf, len, routes, d);
+    free(buf);
+    return rc;
+}
+
+/* Sort helper: plain byte order, whatever the locale. */
+static int rules_path_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add the rules of every file named by pattern (a path or a glob). */
+int rules_add_files(struct rules *r, const char *pattern, const struct routes *routes,
+                    struct diag *d)
+{
+    glob_t g;
+    size_t i;
+    int rc = 0, grc;
+
+    if (strpbrk(pattern, "*?[") == NULL)
+        return rules_add_file(r, pattern, routes, d);
+    memset(&g, 0, sizeof(g));
+    grc = glob(pattern, GLOB_ERR, NULL, &g);
+    if (grc == GLOB_NOMATCH) {
+        diag_warning(d, pattern, 0, "no file matches");
+        globfree(&g);
+        return 0;
+    }
+    if (grc != 0) {
+        diag_error(d, pattern, 0, "cannot expand: %s",
+                   grc == GLOB_NOSPACE ? "out of memory" : strerror(errno));
+        globfree(&g);
+        return -1;
+    }
+    qsort(g.gl_pathv, g.gl_pathc, sizeof(*g.gl_pathv), rules_path_cmp);
+    for (i = 0; i < g.gl_pathc; i++)
+        if (rules_add_file(r, g.gl_pathv[i], routes, d) < 0)
+            rc = -1;
+    globfree(&g);
+    return rc;
+}
+
+/* JIT-compile the regexes and create the match state; no more rules after this. */
+int rules_finish(struct rules *r, struct diag *d)
+{
+    size_t i;
+
+    if (r->finished)
+        return 0;
+    for (i = 0; i < r->nregex; i++)
+        (void)pcre2_jit_compile(r->regex[i].code, PCRE2_JIT_COMPLETE); /* else interpreted */
+    r->md = pcre2_match_data_create(1, NULL);
+    r->mctx = pcre2_match_context_create(NULL);
+    if (r->md == NULL || r->mctx == NULL) {
+        diag_error(d, "rules", 0, "out of memory");
+        return -1;
+    }
+    pcre2_set_match_limit(r->mctx, RULES_MATCH_LIMIT);
+    r->finished = 1;
+    return 0;
+}
+
+/* Number of rules added. */
+size_t rules_count(const struct rules *r)
+{
+    return r->nrules;
+}
+
+/* Number of files (or buffers) added. */
+size_t rules_file_count(const struct rules *r)
+{
+    return r->nfiles;
+}
+
+/* Lowest index among the literal hits for key and the `*` rule; RULES_NONE if none. */
+static uint32_t rules_match_literal(const struct rules *r, const struct addr *key)
+{
+    const char *dom = key->domain;
+    size_t len = key->domain_len, i;
+    uint32_t best = r->star, h = 2166136261u, idx;
+
+    if (key->address != NULL && r->address.count > 0) {
+        idx = rules_table_get(&r->address, key->address, key->address_len,
+                              rules_hash(key->address, key->address_len));
+        if (idx < best)
+            best = idx;
+    }
+    if (dom == NULL || len == 0)
+        return best;
+    for (i = len; i > 0; i--) {
+        if (dom[i - 1] == '.' && i < len && r->parent.count > 0) {
+            idx = rules_table_get(&r->parent, dom + i, len - i, h);
+            if (idx < best)
+                best = idx;
+        }
+        h = rules_hash_step(h, (unsigned char)dom[i - 1]);
+    }
+    idx = rules_table_get(&r->exact, dom, len, h);
+    return idx < best ? idx : best;
+}
+
+/* First matching rule for key, in rule order; 1, 0 or -1 (regex resource limit). */
+int rules_match(const struct rules *r, const struct addr *key, struct rule_hit *hit)
+{
+    const struct rules_rule *ru;
+    uint32_t best;
+    size_t i;
+
+    if (key->wildcard)
+        return 0;
+    best = rules_match_literal(r, key);
+    for (i = 0; i < r->nregex && r->regex[i].index < best; i++) {
+        int rc;
+
+        if (r->md == NULL)
+            return -1; /* rules_finish was not called */
+        rc = pcre2_match(r->regex[i].code, (PCRE2_SPTR)(key->domain ? key->domain : ""),
+                         key->domain_len, 0, 0, r->md, r->mctx);
+        if (rc >= 0) {
+            best = r->regex[i].index;
+            break;
+        }
+        if (rc != PCRE2_ERROR_NOMATCH)
+            return -1;
+    }
+    if (best == RULES_NONE)
+        return 0;
+    ru = &r->rule[best];
+    hit->result = ru->result;
+    hit->result_len = ru->result_len;
+    hit->file = r->file[ru->file];
+    hit->line = ru->line;
+    hit->pattern = ru->pattern;
+    return 1;
+}

@@ -1,8 +1,91 @@
-/* snapshot.c - PLACEHOLDER. */
+/* snapshot.c - one immutable configuration + rules, refcounted; built whole or not at all. */
 #include "config.h"
+
+#include <stdlib.h>
+
 #include "snapshot.h"
-struct snapshot *snapshot_build(const char *path, struct diag *d) { return NULL; }
-struct snapshot *snapshot_ref(struct snapshot *s) { return s; }
-void snapshot_unref(struct snapshot *s) { }
-const struct cfg *snapshot_cfg(const struct snapshot *s) { return NULL; }
-const struct rules *snapshot_rules(const struct snapshot *s) { return NULL; }
+
+struct snapshot {
+    unsigned refs;
+    struct cfg *cfg;
+    struct rules *rules;
+};
+
+/* Free a snapshot's parts; accepts NULL. */
+static void snapshot_free(struct snapshot *s)
+{
+    if (s == NULL)
+        return;
+    rules_free(s->rules);
+    cfg_free(s->cfg);
+    free(s);
+}
+
+/* Load every rule file the configuration names, in order, into s->rules. */
+static int snapshot_load_rules(struct snapshot *s, struct diag *d)
+{
+    size_t i;
+    int rc = 0;
+
+    s->rules = rules_new();
+    if (s->rules == NULL) {
+        diag_error(d, s->cfg->path, 0, "out of memory");
+        return -1;
+    }
+    for (i = 0; i < s->cfg->nrules; i++) {
+        if (rules_add_files(s->rules, s->cfg->rules[i], s->cfg->routes, d) < 0)
+            rc = -1;
+    }
+    if (rules_finish(s->rules, d) < 0)
+        rc = -1;
+    return rc;
+}
+
+/* Build a complete snapshot or nothing. */
+struct snapshot *snapshot_build(const char *path, struct diag *d)
+{
+    struct snapshot *s = calloc(1, sizeof(*s));
+
+    if (s == NULL) {
+        diag_error(d, path, 0, "out of memory");
+        return NULL;
+    }
+    s->refs = 1;
+    s->cfg = cfg_load(path, d);
+    if (s->cfg == NULL)
+        goto fail;
+    if (snapshot_load_rules(s, d) < 0)
+        goto fail;
+    if (diag_errors(d) > 0)
+        goto fail;
+    return s;
+fail:
+    snapshot_free(s);
+    return NULL;
+}
+
+/* Take another reference. */
+struct snapshot *snapshot_ref(struct snapshot *s)
+{
+    s->refs++;
+    return s;
+}
+
+/* Drop a reference; the last frees. */
+void snapshot_unref(struct snapshot *s)
+{
+    if (s != NULL && --s->refs == 0)
+        snapshot_free(s);
+}
+
+/* The configuration (borrowed). */
+const struct cfg *snapshot_cfg(const struct snapshot *s)
+{
+    return s->cfg;
+}
+
+/* The rule set (borrowed). */
+const struct rules *snapshot_rules(const struct snapshot *s)
+{
+    return s->rules;
+}

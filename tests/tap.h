@@ -27,16 +27,16 @@ static int __attribute__((format(printf, 2, 3), unused)) ok(int cond, const char
 }
 
 /* Compare two byte strings (got may be NULL); print both on a mismatch. */
-static int __attribute__((unused)) is_mem(const char *got, size_t got_len, const char *want,
-                                          const char *name)
+static int __attribute__((unused))
+is_mem(const char *got, size_t got_len, const char *want, const char *name)
 {
     size_t want_len = strlen(want);
     int cond = got != NULL && got_len == want_len && memcmp(got, want, want_len) == 0;
 
     ok(cond, "%s", name);
     if (!cond)
-        printf("#   got:  '%.*s'\n#   want: '%s'\n", got ? (int)got_len : 6,
-               got ? got : "(null)", want);
+        printf("#   got:  '%.*s'\n#   want: '%s'\n", got ? (int)got_len : 6, got ? got : "(null)",
+               want);
     return cond;
 }
 

@@ -1,0 +1,50 @@
+/* redis.h - the async Redis client that keeps the override view current (SPEC section 4). */
+#ifndef POLICYD_REDIS_H
+#define POLICYD_REDIS_H
+
+#include "cfg.h"
+#include "overrides.h"
+#include "routes.h"
+
+struct event_base;
+struct redis_client;
+
+/*
+ * Start a client on base that fills `view` (borrowed; must outlive the client) from
+ * the Redis server named by cfg->redis and keeps it current: full load (SCAN) after
+ * every (re)connect, then client-side tracking (BCAST) invalidations. The view is
+ * swapped in only when a full load completes, and marked loaded then; on errors it
+ * is kept as it is while the client reconnects (at least once a second). cfg is
+ * borrowed only during the call. Returns NULL when cfg->redis is NULL or malformed,
+ * the password file cannot be read, or on allocation failure (logged).
+ */
+struct redis_client *redis_client_new(struct event_base *base, const struct cfg *cfg,
+                                      struct overrides *view);
+
+/*
+ * Routes used to validate override values (borrowed until the next call or
+ * redis_client_free; NULL: accept everything). Invalid values stay in the view (the
+ * caller skips them with an overrides_lookup accept callback) and are logged once per
+ * change; setting routes logs every value that is invalid under them.
+ */
+void redis_client_set_routes(struct redis_client *rc, const struct routes *routes);
+
+/* 1 when the client is connected and the view is in sync with Redis, else 0. */
+int redis_client_synced(const struct redis_client *rc);
+
+/* Disconnect and free; the view is left as it is. Accepts NULL. */
+void redis_client_free(struct redis_client *rc);
+
+/*
+ * Parse a "tcp:HOST:PORT" / "unix:PATH" endpoint. On success *host is a new string
+ * (the path for unix, with *port = 0); 0, or -1 with a reason in err.
+ */
+int redis_parse_endpoint(const char *ep, char **host, int *port, char *err, size_t errsize);
+
+/*
+ * Read the first line (without its newline) of a password file into a new string:
+ * 0, or -1 with a reason in err.
+ */
+int redis_read_password(const char *path, char **password, char *err, size_t errsize);
+
+#endif

@@ -1,0 +1,740 @@
+/* policyctl.c - the operator's tool: overrides in Redis, queries to the daemon, checks. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "cfg.h"
+#include "diag.h"
+#include "log.h"
+#include "netstring.h"
+#include "overrides.h"
+#include "redis.h"
+#include "routes.h"
+#include "rules.h"
+#include "snapshot.h"
+
+#define POLICYCTL_DEFAULT_CONFIG SYSCONFDIR "/policyd/policyd.conf"
+/* Exit codes (SPEC section 1). */
+#define POLICYCTL_OK 0
+#define POLICYCTL_NOTFOUND 1
+#define POLICYCTL_ERROR 2
+/* Socket timeout for queries to the daemon. */
+#define POLICYCTL_QUERY_TIMEOUT_S 5
+/* Largest socketmap reply (Postfix's limit) plus the netstring frame. */
+#define POLICYCTL_REPLY_MAX (100000 + 16)
+
+/* Print usage to f. */
+static void policyctl_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: policyctl [-c FILE] COMMAND\n"
+            "  override set PATTERN ROUTE [--ttl DURATION]\n"
+            "  override get PATTERN\n"
+            "  override del PATTERN\n"
+            "  override list\n"
+            "  query ADDRESS...\n"
+            "  check\n"
+            "  -c FILE  configuration file (default %s)\n",
+            POLICYCTL_DEFAULT_CONFIG);
+}
+
+/* Load the configuration; problems are printed. NULL on failure. */
+static struct cfg *policyctl_cfg(const char *path)
+{
+    struct diag *d = diag_new();
+    struct cfg *c;
+
+    if (d == NULL) {
+        fprintf(stderr, "policyctl: out of memory\n");
+        return NULL;
+    }
+    c = cfg_load(path, d);
+    diag_print(d, stderr);
+    diag_free(d);
+    return c;
+}
+
+/* Print a Redis error reply or context error as "policyctl: what: reason". */
+static void policyctl_redis_error(const char *what, const redisContext *rc, const redisReply *r)
+{
+    char esc[512];
+
+    if (r != NULL && r->type == REDIS_REPLY_ERROR)
+        fprintf(stderr, "policyctl: redis %s: %s\n", what,
+                log_escape(esc, sizeof(esc), r->str, r->len));
+    else if (rc != NULL && rc->err)
+        fprintf(stderr, "policyctl: redis %s: %s\n", what, rc->errstr);
+    else
+        fprintf(stderr, "policyctl: redis %s: unexpected reply\n", what);
+}
+
+/* Run one command (argv form) and return its reply, or NULL after printing why. */
+static redisReply *policyctl_cmd(redisContext *rc, const char *what, int argc, const char **argv,
+                                 const size_t *lens)
+{
+    redisReply *r = redisCommandArgv(rc, argc, argv, lens);
+
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        policyctl_redis_error(what, rc, r);
+        if (r != NULL)
+            freeReplyObject(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Run a command made of NUL-terminated strings. */
+static redisReply *policyctl_cmds(redisContext *rc, const char *what, int argc, const char **argv)
+{
+    size_t lens[8];
+    int i;
+
+    for (i = 0; i < argc && i < 8; i++)
+        lens[i] = strlen(argv[i]);
+    return policyctl_cmd(rc, what, argc, argv, lens);
+}
+
+/* Connect, AUTH and SELECT as the daemon would. NULL after printing why. */
+static redisContext *policyctl_redis(const struct cfg *cfg)
+{
+    struct timeval tv = {cfg->redis_timeout_ms / 1000, (cfg->redis_timeout_ms % 1000) * 1000};
+    redisContext *rc = NULL;
+    redisReply *r;
+    char err[512], db[16], *host = NULL, *password = NULL;
+    const char *argv[3];
+    int port;
+
+    if (cfg->redis == NULL) {
+        fprintf(stderr, "policyctl: %s: redis is not configured\n", cfg->path);
+        return NULL;
+    }
+    if (redis_parse_endpoint(cfg->redis, &host, &port, err, sizeof(err)) < 0) {
+        fprintf(stderr, "policyctl: redis %s: %s\n", cfg->redis, err);
+        return NULL;
+    }
+    if (cfg->redis_password_file != NULL &&
+        redis_read_password(cfg->redis_password_file, &password, err, sizeof(err)) < 0) {
+        fprintf(stderr, "policyctl: redis_password_file %s\n", err);
+        goto fail;
+    }
+    rc =
+        port == 0 ? redisConnectUnixWithTimeout(host, tv) : redisConnectWithTimeout(host, port, tv);
+    if (rc == NULL || rc->err) {
+        fprintf(stderr, "policyctl: redis %s: cannot connect: %s\n", cfg->redis,
+                rc ? rc->errstr : "out of memory");
+        goto fail;
+    }
+    redisSetTimeout(rc, tv);
+    if (password != NULL) {
+        argv[0] = "AUTH";
+        argv[1] = cfg->redis_username ? cfg->redis_username : password;
+        argv[2] = password;
+        r = policyctl_cmds(rc, "AUTH", cfg->redis_username ? 3 : 2, argv);
+        if (r == NULL)
+            goto fail;
+        freeReplyObject(r);
+    }
+    snprintf(db, sizeof(db), "%d", cfg->redis_db);
+    argv[0] = "SELECT";
+    argv[1] = db;
+    r = policyctl_cmds(rc, "SELECT", 2, argv);
+    if (r == NULL)
+        goto fail;
+    freeReplyObject(r);
+    free(host);
+    if (password != NULL)
+        memset(password, 0, strlen(password));
+    free(password);
+    return rc;
+
+fail:
+    if (rc != NULL)
+        redisFree(rc);
+    free(host);
+    if (password != NULL)
+        memset(password, 0, strlen(password));
+    free(password);
+    return NULL;
+}
+
+/* Lowercase and validate PATTERN, then build the key PREFIXroute:PATTERN (new string). */
+static char *policyctl_key(const struct cfg *cfg, char *pattern)
+{
+    char err[256], esc[300], *key;
+    size_t i, n;
+
+    for (i = 0; pattern[i]; i++)
+        if (pattern[i] >= 'A' && pattern[i] <= 'Z')
+            pattern[i] = (char)(pattern[i] - 'A' + 'a');
+    if (overrides_check_pattern(pattern, i, err, sizeof(err)) < 0) {
+        fprintf(stderr,
+                "policyctl: pattern \"%s\": %s (expected example.com, .example.com or "
+                "user@example.com)\n",
+                log_escape(esc, sizeof(esc), pattern, i), err);
+        return NULL;
+    }
+    n = strlen(cfg->redis_prefix) + 6 + i + 1;
+    key = malloc(n);
+    if (key == NULL) {
+        fprintf(stderr, "policyctl: out of memory\n");
+        return NULL;
+    }
+    snprintf(key, n, "%sroute:%s", cfg->redis_prefix, pattern);
+    return key;
+}
+
+/* Seconds to print for a PTTL in ms (rounded up, so a live key never shows 0). */
+static long long policyctl_ttl_s(long long pttl)
+{
+    return (pttl + 999) / 1000;
+}
+
+/* override set PATTERN ROUTE [--ttl DURATION] */
+static int policyctl_set(const struct cfg *cfg, char *pattern, const char *route, const char *ttl)
+{
+    unsigned long long ms = 0;
+    char err[256], esc[300], px[32], *key = NULL;
+    const char *res, *argv[5];
+    size_t rlen, lens[5];
+    redisContext *rc = NULL;
+    redisReply *r;
+    int ret = POLICYCTL_ERROR;
+
+    if (ttl != NULL && (cfg_parse_duration(ttl, &ms) < 0 || ms == 0)) {
+        fprintf(stderr, "policyctl: --ttl \"%s\": expected a duration such as 90s, 30m, 2h, 1d\n",
+                log_escape(esc, sizeof(esc), ttl, strlen(ttl)));
+        return POLICYCTL_ERROR;
+    }
+    if ((key = policyctl_key(cfg, pattern)) == NULL)
+        return POLICYCTL_NOTFOUND;
+    if (routes_resolve(cfg->routes, route, strlen(route), &res, &rlen, err, sizeof(err)) < 0) {
+        fprintf(stderr, "policyctl: route \"%s\" refused: %s\n",
+                log_escape(esc, sizeof(esc), route, strlen(route)), err);
+        ret = POLICYCTL_NOTFOUND;
+        goto done;
+    }
+    if ((rc = policyctl_redis(cfg)) == NULL)
+        goto done;
+    argv[0] = "SET";
+    argv[1] = key;
+    argv[2] = route;
+    argv[3] = "PX";
+    snprintf(px, sizeof(px), "%llu", ms);
+    argv[4] = px;
+    lens[0] = 3;
+    lens[1] = strlen(key);
+    lens[2] = strlen(route);
+    lens[3] = 2;
+    lens[4] = strlen(px);
+    r = policyctl_cmd(rc, "SET", ttl != NULL ? 5 : 3, argv, lens);
+    if (r != NULL) {
+        freeReplyObject(r);
+        ret = POLICYCTL_OK;
+    }
+done:
+    if (rc != NULL)
+        redisFree(rc);
+    free(key);
+    return ret;
+}
+
+/* GET and PTTL of key in one round trip: 1 found, 0 not found, -1 error (printed). */
+static int policyctl_fetch(redisContext *rc, const char *key, size_t klen, char **value,
+                           long long *pttl)
+{
+    const char *argv[2] = {"GET", key};
+    size_t lens[2] = {3, klen};
+    redisReply *get = NULL, *ttl = NULL;
+    int ret = -1;
+
+    redisAppendCommandArgv(rc, 2, argv, lens);
+    argv[0] = "PTTL";
+    lens[0] = 4;
+    redisAppendCommandArgv(rc, 2, argv, lens);
+    if (redisGetReply(rc, (void **)&get) != REDIS_OK ||
+        redisGetReply(rc, (void **)&ttl) != REDIS_OK) {
+        policyctl_redis_error("GET", rc, NULL);
+        goto done;
+    }
+    if (get->type == REDIS_REPLY_NIL) {
+        ret = 0;
+        goto done;
+    }
+    if (get->type != REDIS_REPLY_STRING || ttl->type != REDIS_REPLY_INTEGER) {
+        policyctl_redis_error("GET", rc, get->type == REDIS_REPLY_ERROR ? get : ttl);
+        goto done;
+    }
+    *value = malloc(get->len + 1);
+    if (*value == NULL)
+        goto done;
+    memcpy(*value, get->str, get->len);
+    (*value)[get->len] = '\0';
+    *pttl = ttl->integer;
+    ret = 1;
+done:
+    if (get != NULL)
+        freeReplyObject(get);
+    if (ttl != NULL)
+        freeReplyObject(ttl);
+    return ret;
+}
+
+/* Print one override line: "ROUTE" or "ROUTE ttl=SECONDS", escaped. */
+static void policyctl_print_route(const char *value, long long pttl)
+{
+    char esc[4200];
+
+    if (pttl >= 0)
+        printf("%s ttl=%lld\n", log_escape(esc, sizeof(esc), value, strlen(value)),
+               policyctl_ttl_s(pttl));
+    else
+        printf("%s\n", log_escape(esc, sizeof(esc), value, strlen(value)));
+}
+
+/* override get PATTERN */
+static int policyctl_get(const struct cfg *cfg, char *pattern)
+{
+    redisContext *rc;
+    char *key, *value = NULL;
+    long long pttl = -1;
+    int ret, found;
+
+    if ((key = policyctl_key(cfg, pattern)) == NULL)
+        return POLICYCTL_NOTFOUND;
+    if ((rc = policyctl_redis(cfg)) == NULL) {
+        free(key);
+        return POLICYCTL_ERROR;
+    }
+    found = policyctl_fetch(rc, key, strlen(key), &value, &pttl);
+    if (found == 1) {
+        policyctl_print_route(value, pttl);
+        ret = POLICYCTL_OK;
+    } else if (found == 0) {
+        fprintf(stderr, "policyctl: %s: no override\n", pattern);
+        ret = POLICYCTL_NOTFOUND;
+    } else {
+        ret = POLICYCTL_ERROR;
+    }
+    free(value);
+    free(key);
+    redisFree(rc);
+    return ret;
+}
+
+/* override del PATTERN */
+static int policyctl_del(const struct cfg *cfg, char *pattern)
+{
+    redisContext *rc;
+    redisReply *r;
+    const char *argv[2];
+    char *key;
+    int ret = POLICYCTL_ERROR;
+
+    if ((key = policyctl_key(cfg, pattern)) == NULL)
+        return POLICYCTL_NOTFOUND;
+    if ((rc = policyctl_redis(cfg)) == NULL) {
+        free(key);
+        return POLICYCTL_ERROR;
+    }
+    argv[0] = "DEL";
+    argv[1] = key;
+    r = policyctl_cmds(rc, "DEL", 2, argv);
+    if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
+        ret = r->integer > 0 ? POLICYCTL_OK : POLICYCTL_NOTFOUND;
+        if (r->integer == 0)
+            fprintf(stderr, "policyctl: %s: no override\n", pattern);
+    }
+    if (r != NULL)
+        freeReplyObject(r);
+    free(key);
+    redisFree(rc);
+    return ret;
+}
+
+/* Sort helper for list output. */
+static int policyctl_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Append one printable line to a growing array: 0 or -1. */
+static int policyctl_push(char ***lines, size_t *n, size_t *cap, const char *pattern, size_t plen,
+                          const char *value, long long pttl)
+{
+    char pesc[4200], vesc[4200], *line;
+    int len;
+
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 256;
+        char **nl = realloc(*lines, nc * sizeof(*nl));
+
+        if (nl == NULL)
+            return -1;
+        *lines = nl;
+        *cap = nc;
+    }
+    log_escape(pesc, sizeof(pesc), pattern, plen);
+    log_escape(vesc, sizeof(vesc), value, strlen(value));
+    if (pttl >= 0)
+        len = snprintf(NULL, 0, "%s %s ttl=%lld", pesc, vesc, policyctl_ttl_s(pttl));
+    else
+        len = snprintf(NULL, 0, "%s %s", pesc, vesc);
+    if (len < 0 || (line = malloc((size_t)len + 1)) == NULL)
+        return -1;
+    if (pttl >= 0)
+        snprintf(line, (size_t)len + 1, "%s %s ttl=%lld", pesc, vesc, policyctl_ttl_s(pttl));
+    else
+        snprintf(line, (size_t)len + 1, "%s %s", pesc, vesc);
+    (*lines)[(*n)++] = line;
+    return 0;
+}
+
+/* override list: SCAN the prefix, GET+PTTL each key, print sorted. */
+static int policyctl_list(const struct cfg *cfg)
+{
+    char cursor[32] = "0", *match, **lines = NULL;
+    size_t i, n = 0, cap = 0, mlen, plen = strlen(cfg->redis_prefix) + 6;
+    redisContext *rc;
+    int ret = POLICYCTL_ERROR;
+
+    if ((rc = policyctl_redis(cfg)) == NULL)
+        return POLICYCTL_ERROR;
+    mlen = plen + 2;
+    match = malloc(mlen);
+    if (match == NULL)
+        goto done;
+    snprintf(match, mlen, "%sroute:*", cfg->redis_prefix);
+    do {
+        const char *argv[] = {"SCAN", cursor, "MATCH", match, "COUNT", "1000"};
+        redisReply *r = policyctl_cmds(rc, "SCAN", 6, argv);
+        redisReply *keys;
+
+        if (r == NULL)
+            goto done;
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+            r->element[0]->type != REDIS_REPLY_STRING || r->element[0]->len >= sizeof(cursor) ||
+            r->element[1]->type != REDIS_REPLY_ARRAY) {
+            policyctl_redis_error("SCAN", rc, NULL);
+            freeReplyObject(r);
+            goto done;
+        }
+        memcpy(cursor, r->element[0]->str, r->element[0]->len);
+        cursor[r->element[0]->len] = '\0';
+        keys = r->element[1];
+        for (i = 0; i < keys->elements; i++) {
+            const redisReply *k = keys->element[i];
+            char *value = NULL;
+            long long pttl = -1;
+            int found;
+
+            if (k->type != REDIS_REPLY_STRING || k->len <= plen)
+                continue;
+            found = policyctl_fetch(rc, k->str, k->len, &value, &pttl);
+            if (found < 0) {
+                freeReplyObject(r);
+                goto done;
+            }
+            if (found == 1 &&
+                policyctl_push(&lines, &n, &cap, k->str + plen, k->len - plen, value, pttl) < 0) {
+                fprintf(stderr, "policyctl: out of memory\n");
+                free(value);
+                freeReplyObject(r);
+                goto done;
+            }
+            free(value);
+        }
+        freeReplyObject(r);
+    } while (strcmp(cursor, "0") != 0);
+    if (n > 0)
+        qsort(lines, n, sizeof(*lines), policyctl_cmp);
+    for (i = 0; i < n; i++)
+        printf("%s\n", lines[i]);
+    ret = POLICYCTL_OK;
+done:
+    for (i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+    free(match);
+    redisFree(rc);
+    return ret;
+}
+
+/* Connect to the first inet or unix endpoint of `listen`: a socket, or -1 after printing why. */
+static int policyctl_daemon(const struct cfg *cfg)
+{
+    const char *ep = cfg->nlisten > 0 ? cfg->listen[0] : NULL;
+    struct timeval tv = {POLICYCTL_QUERY_TIMEOUT_S, 0};
+    struct addrinfo hints, *res = NULL, *ai;
+    char host[256], port[16];
+    const char *colon, *h;
+    size_t hlen;
+    int fd = -1, rc;
+
+    if (ep == NULL) {
+        fprintf(stderr, "policyctl: %s: no listen endpoint\n", cfg->path);
+        return -1;
+    }
+    if (strncmp(ep, "unix:", 5) == 0) {
+        struct sockaddr_un sun;
+
+        memset(&sun, 0, sizeof(sun));
+        sun.sun_family = AF_UNIX;
+        if (strlen(ep + 5) >= sizeof(sun.sun_path)) {
+            fprintf(stderr, "policyctl: %s: path too long\n", ep);
+            return -1;
+        }
+        strcpy(sun.sun_path, ep + 5);
+        fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+            goto fail;
+        goto connected;
+    }
+    if (strncmp(ep, "inet:", 5) != 0 || (colon = strrchr(ep + 5, ':')) == NULL) {
+        fprintf(stderr, "policyctl: %s: unsupported endpoint\n", ep);
+        return -1;
+    }
+    h = ep + 5;
+    hlen = (size_t)(colon - h);
+    if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
+        h++;
+        hlen -= 2;
+    }
+    if (hlen >= sizeof(host) || strlen(colon + 1) >= sizeof(port)) {
+        fprintf(stderr, "policyctl: %s: bad endpoint\n", ep);
+        return -1;
+    }
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    snprintf(port, sizeof(port), "%s", colon + 1);
+    /* a wildcard listener is reached on loopback */
+    if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "*") == 0 || host[0] == '\0')
+        snprintf(host, sizeof(host), "127.0.0.1");
+    else if (strcmp(host, "::") == 0)
+        snprintf(host, sizeof(host), "::1");
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+        fprintf(stderr, "policyctl: %s: %s\n", ep, gai_strerror(rc));
+        return -1;
+    }
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+            break;
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        goto fail;
+connected:
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    return fd;
+fail:
+    fprintf(stderr, "policyctl: cannot connect to the daemon at %s: %s\n", ep, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+/* Write all of buf: 0 or -1. */
+static int policyctl_write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Send one explain request, read its netstring reply into *payload (inside buf). 0 or -1. */
+static int policyctl_explain(int fd, const char *address, char *buf, size_t bufsize,
+                             const char **payload, size_t *plen)
+{
+    size_t alen = strlen(address), have = 0, used, need;
+    const char *why;
+    char *req;
+    int st;
+
+    if (alen > bufsize - 16)
+        return -1;
+    req = malloc(alen + 8);
+    if (req == NULL)
+        return -1;
+    memcpy(req, "explain ", 8);
+    memcpy(req + 8, address, alen);
+    need = netstring_encode(buf, bufsize, req, alen + 8);
+    free(req);
+    if (need > bufsize || policyctl_write_all(fd, buf, need) < 0)
+        return -1;
+    for (;;) {
+        ssize_t n;
+
+        st = netstring_decode(buf, have, bufsize, payload, plen, &used, &why);
+        if (st == NETSTRING_COMPLETE)
+            return 0;
+        if (st == NETSTRING_ERROR || have == bufsize)
+            return -1;
+        n = read(fd, buf + have, bufsize - have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        have += (size_t)n;
+    }
+}
+
+/* query ADDRESS...: print "ADDRESS: answer" per address from the daemon's explain map. */
+static int policyctl_query(const struct cfg *cfg, int argc, char **argv)
+{
+    char *buf = malloc(POLICYCTL_REPLY_MAX), aesc[1100], resc[1100];
+    int fd, i, ret = POLICYCTL_OK;
+
+    if (buf == NULL)
+        return POLICYCTL_ERROR;
+    if ((fd = policyctl_daemon(cfg)) < 0) {
+        free(buf);
+        return POLICYCTL_ERROR;
+    }
+    for (i = 0; i < argc; i++) {
+        const char *p;
+        size_t plen;
+
+        log_escape(aesc, sizeof(aesc), argv[i], strlen(argv[i]));
+        if (policyctl_explain(fd, argv[i], buf, POLICYCTL_REPLY_MAX, &p, &plen) < 0) {
+            fprintf(stderr, "policyctl: %s: no answer from the daemon\n", aesc);
+            ret = POLICYCTL_ERROR;
+            break;
+        }
+        if (plen >= 3 && memcmp(p, "OK ", 3) == 0) {
+            printf("%s: %s\n", aesc, log_escape(resc, sizeof(resc), p + 3, plen - 3));
+        } else {
+            printf("%s: %s\n", aesc, log_escape(resc, sizeof(resc), p, plen));
+            ret = POLICYCTL_NOTFOUND;
+        }
+    }
+    close(fd);
+    free(buf);
+    return ret;
+}
+
+/* check: same as policyd -t. */
+static int policyctl_check(const char *path)
+{
+    struct diag *d = diag_new();
+    struct snapshot *snap = snapshot_build(path, d);
+    int ret = POLICYCTL_NOTFOUND;
+
+    diag_print(d, stderr);
+    if (snap != NULL) {
+        const struct rules *r = snapshot_rules(snap);
+        const struct cfg *cfg = snapshot_cfg(snap);
+
+        printf("%zu rules from %zu files, %zu routes\n", rules_count(r), rules_file_count(r),
+               routes_count(cfg->routes));
+        ret = POLICYCTL_OK;
+    }
+    snapshot_unref(snap);
+    diag_free(d);
+    return ret;
+}
+
+/* override SUBCOMMAND ...; argv[0] is the subcommand. */
+static int policyctl_override(const struct cfg *cfg, int argc, char **argv)
+{
+    const char *ttl = NULL;
+    char *pos[3];
+    int i, npos = 0;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--ttl") == 0 && i + 1 < argc && ttl == NULL) {
+            ttl = argv[++i];
+        } else if (strncmp(argv[i], "--ttl=", 6) == 0 && ttl == NULL) {
+            ttl = argv[i] + 6;
+        } else if (npos < 3) {
+            pos[npos++] = argv[i];
+        } else {
+            npos = 4;
+            break;
+        }
+    }
+    if (argc < 1)
+        goto usage;
+    if (strcmp(argv[0], "set") == 0 && npos == 2)
+        return policyctl_set(cfg, pos[0], pos[1], ttl);
+    if (ttl != NULL)
+        goto usage;
+    if (strcmp(argv[0], "get") == 0 && npos == 1)
+        return policyctl_get(cfg, pos[0]);
+    if (strcmp(argv[0], "del") == 0 && npos == 1)
+        return policyctl_del(cfg, pos[0]);
+    if (strcmp(argv[0], "list") == 0 && npos == 0)
+        return policyctl_list(cfg);
+usage:
+    policyctl_usage(stderr);
+    return POLICYCTL_ERROR;
+}
+
+/* Parse the options and run one command; the exit code follows SPEC section 1. */
+int main(int argc, char **argv)
+{
+    const char *path = POLICYCTL_DEFAULT_CONFIG;
+    struct cfg *cfg;
+    int c, ret;
+
+    log_open(LOG_TARGET_STDERR, 0);
+    while ((c = getopt(argc, argv, "+c:h")) != -1) {
+        switch (c) {
+        case 'c':
+            path = optarg;
+            break;
+        case 'h':
+            policyctl_usage(stdout);
+            return POLICYCTL_OK;
+        default:
+            policyctl_usage(stderr);
+            return POLICYCTL_ERROR;
+        }
+    }
+    argc -= optind;
+    argv += optind;
+    if (argc < 1) {
+        policyctl_usage(stderr);
+        return POLICYCTL_ERROR;
+    }
+    if (strcmp(argv[0], "check") == 0 && argc == 1)
+        return policyctl_check(path);
+    if (!(strcmp(argv[0], "override") == 0 && argc >= 2) &&
+        !(strcmp(argv[0], "query") == 0 && argc >= 2)) {
+        policyctl_usage(stderr);
+        return POLICYCTL_ERROR;
+    }
+    if ((cfg = policyctl_cfg(path)) == NULL)
+        return POLICYCTL_ERROR;
+    if (strcmp(argv[0], "query") == 0)
+        ret = policyctl_query(cfg, argc - 1, argv + 1);
+    else
+        ret = policyctl_override(cfg, argc - 1, argv + 1);
+    cfg_free(cfg);
+    return ret;
+}

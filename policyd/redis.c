@@ -1,0 +1,971 @@
+/* redis.c - async hiredis client keeping the override view in sync (full load + tracking). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include "log.h"
+#include "overrides.h"
+#include "redis.h"
+#include "routes.h"
+
+/* Reconnect backoff: first retry, and the cap (under 1 s so a restarted Redis is re-synced in 1 s).
+ */
+#define REDIS_BACKOFF_MIN_MS 100
+#define REDIS_BACKOFF_MAX_MS 500
+/* Keys per SCAN round. */
+#define REDIS_SCAN_COUNT "1000"
+/* Invalidated keys remembered during a full load; beyond that, load again afterwards. */
+#define REDIS_QUEUE_MAX 100000
+/* Health check and expiry sweep period. */
+#define REDIS_TICK_MS 1000
+
+enum redis_kind {
+    REDIS_REQ_AUTH,
+    REDIS_REQ_SELECT,
+    REDIS_REQ_CLIENT_ID,
+    REDIS_REQ_SUBSCRIBE,
+    REDIS_REQ_TRACKING,
+    REDIS_REQ_PING,
+    REDIS_REQ_SCAN,
+    REDIS_REQ_LOAD,   /* GET + PTTL of one key into the staging view */
+    REDIS_REQ_REREAD, /* GET + PTTL of one key into the live view */
+};
+
+struct redis_client;
+
+/*
+ * One pending command (or a GET+PTTL pair, parts = 2). hiredis calls its callback once
+ * per part, with a NULL reply on disconnect; the last call frees it.
+ */
+struct redis_req {
+    struct redis_client *rc;
+    unsigned gen;     /* connection generation it was sent on */
+    unsigned load_id; /* REDIS_REQ_LOAD: the full load it belongs to */
+    enum redis_kind kind;
+    int parts;
+    int got_get; /* GET answered (value/value_len/value_nil valid) */
+    int value_nil;
+    char *value;
+    size_t value_len;
+    size_t key_len;
+    char key[]; /* the Redis key (GET/PTTL) */
+};
+
+struct redis_client {
+    struct event_base *base;
+    struct overrides *view;
+    const struct routes *routes;
+
+    char *endpoint; /* as configured, for log lines */
+    char *host;     /* host, or unix path */
+    int port;       /* 0: unix */
+    int db;
+    char *username;
+    char *password;
+    char *key_prefix; /* "PREFIXroute:" */
+    size_t key_prefix_len;
+    char *match; /* "PREFIXroute:*" */
+    unsigned timeout_ms;
+
+    redisAsyncContext *main; /* commands, tracking on */
+    redisAsyncContext *sub;  /* SUBSCRIBEd to __redis__:invalidate */
+    unsigned gen;
+    int main_ready, sub_ready;
+    long long sub_id;
+    unsigned waiting; /* replies still expected on this generation */
+    int synced;
+    int down;        /* an outage was logged and has not ended */
+    int ever_loaded; /* a full load completed since start */
+    unsigned backoff_ms;
+    struct event *watchdog;
+    struct event *retry;
+    struct event *tick;
+
+    /* full load in progress */
+    int loading;
+    unsigned load_id;
+    struct overrides *staging;
+    int scan_done;
+    size_t load_pending;
+    uint64_t load_started;
+    char **queue; /* keys invalidated during the load */
+    size_t nqueue, capqueue;
+    int queue_overflow;
+};
+
+static void redis_connect(struct redis_client *rc);
+static void redis_on_reply(redisAsyncContext *ac, void *r, void *privdata);
+static void redis_on_message(redisAsyncContext *ac, void *r, void *privdata);
+
+/* Copy at most n bytes into a new NUL-terminated string (NULL on allocation failure). */
+static char *redis_strndup(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+
+    if (p == NULL)
+        return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+/* Parse "tcp:HOST:PORT" (HOST may be [V6]) or "unix:PATH". */
+int redis_parse_endpoint(const char *ep, char **host, int *port, char *err, size_t errsize)
+{
+    struct cfg_endpoint e;
+
+    if (cfg_parse_endpoint(ep, "tcp", &e, err, errsize) < 0)
+        return -1;
+    *port = e.is_unix ? 0 : (int)e.port;
+    *host = strdup(e.is_unix ? e.path : e.host);
+    if (*host == NULL) {
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Read the first line of a password file. */
+int redis_read_password(const char *path, char **password, char *err, size_t errsize)
+{
+    char buf[1024];
+    FILE *f = fopen(path, "r");
+    size_t n;
+
+    if (f == NULL) {
+        snprintf(err, errsize, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fgets(buf, sizeof(buf), f) == NULL) {
+        buf[0] = '\0';
+        if (ferror(f)) {
+            snprintf(err, errsize, "%s: read error", path);
+            fclose(f);
+            return -1;
+        }
+    }
+    fclose(f);
+    n = strcspn(buf, "\r\n");
+    if (n == sizeof(buf) - 1) {
+        snprintf(err, errsize, "%s: password line too long", path);
+        return -1;
+    }
+    *password = redis_strndup(buf, n);
+    memset(buf, 0, sizeof(buf));
+    if (*password == NULL) {
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Free one part of a request; the last part frees it. */
+static void redis_req_release(struct redis_req *req)
+{
+    if (--req->parts > 0)
+        return;
+    free(req->value);
+    free(req);
+}
+
+/* A new request for key[0..len) (may be empty) with `parts` expected callbacks. */
+static struct redis_req *redis_req_new(struct redis_client *rc, enum redis_kind kind,
+                                       const char *key, size_t len, int parts)
+{
+    struct redis_req *req = calloc(1, sizeof(*req) + len + 1);
+
+    if (req == NULL)
+        return NULL;
+    req->rc = rc;
+    req->gen = rc->gen;
+    req->load_id = rc->load_id;
+    req->kind = kind;
+    req->parts = parts;
+    req->key_len = len;
+    if (len > 0)
+        memcpy(req->key, key, len);
+    return req;
+}
+
+/* Count one more expected reply and make sure the watchdog runs. */
+static void redis_expect(struct redis_client *rc)
+{
+    struct timeval tv = {rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000};
+
+    if (rc->waiting++ == 0)
+        evtimer_add(rc->watchdog, &tv);
+}
+
+/* One expected reply arrived: progress, so the watchdog starts over. */
+static void redis_progress(struct redis_client *rc)
+{
+    struct timeval tv = {rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000};
+
+    if (rc->waiting > 0 && --rc->waiting > 0)
+        evtimer_add(rc->watchdog, &tv);
+    else
+        evtimer_del(rc->watchdog);
+}
+
+/* Send one part of req on ac; on failure that part is released. 0 or -1. */
+static int redis_send(struct redis_client *rc, redisAsyncContext *ac, struct redis_req *req,
+                      redisCallbackFn *fn, int argc, const char **argv, const size_t *argvlen)
+{
+    if (ac == NULL || redisAsyncCommandArgv(ac, fn, req, argc, argv, argvlen) != REDIS_OK) {
+        redis_req_release(req);
+        return -1;
+    }
+    if (fn == redis_on_reply)
+        redis_expect(rc);
+    return 0;
+}
+
+/* Send a command without a key on ac (strings are NUL-terminated): 0 or -1. */
+static int redis_command(struct redis_client *rc, redisAsyncContext *ac, enum redis_kind kind,
+                         int argc, const char **argv)
+{
+    size_t lens[8];
+    struct redis_req *req;
+    int i;
+
+    for (i = 0; i < argc && i < 8; i++)
+        lens[i] = strlen(argv[i]);
+    req = redis_req_new(rc, kind, "", 0, 1);
+    if (req == NULL)
+        return -1;
+    return redis_send(rc, ac, req, redis_on_reply, argc, argv, lens);
+}
+
+/* Drop the queued invalidations and any full load in progress. */
+static void redis_load_abort(struct redis_client *rc)
+{
+    size_t i;
+
+    for (i = 0; i < rc->nqueue; i++)
+        free(rc->queue[i]);
+    free(rc->queue);
+    rc->queue = NULL;
+    rc->nqueue = rc->capqueue = 0;
+    rc->queue_overflow = 0;
+    overrides_free(rc->staging);
+    rc->staging = NULL;
+    rc->loading = 0;
+    rc->load_id++;
+}
+
+/*
+ * Give up on both connections (an error, a timeout or a lost connection) and retry
+ * later. The view is kept. The outage is logged once; retries only at debug level.
+ */
+static void redis_fail(struct redis_client *rc, const char *why)
+{
+    redisAsyncContext *m = rc->main, *s = rc->sub;
+    struct timeval tv;
+
+    rc->main = rc->sub = NULL;
+    rc->gen++;
+    rc->waiting = 0;
+    rc->main_ready = rc->sub_ready = 0;
+    rc->synced = 0;
+    evtimer_del(rc->watchdog);
+    redis_load_abort(rc);
+    if (!rc->down) {
+        log_err("redis %s: %s; %s", rc->endpoint, why,
+                rc->ever_loaded ? "answering from the last known overrides, reconnecting"
+                                : "overrides not loaded yet, retrying");
+        rc->down = 1;
+    } else {
+        log_debug(1, "redis %s: %s", rc->endpoint, why);
+    }
+    /* frees call the pending callbacks with NULL replies; the new gen makes them inert */
+    if (m != NULL)
+        redisAsyncFree(m);
+    if (s != NULL)
+        redisAsyncFree(s);
+    tv.tv_sec = rc->backoff_ms / 1000;
+    tv.tv_usec = (rc->backoff_ms % 1000) * 1000;
+    evtimer_add(rc->retry, &tv);
+    rc->backoff_ms *= 2;
+    if (rc->backoff_ms > REDIS_BACKOFF_MAX_MS)
+        rc->backoff_ms = REDIS_BACKOFF_MAX_MS;
+}
+
+/* Fail with a reason that quotes text from Redis (escaped). */
+static void redis_fail_reply(struct redis_client *rc, const char *what, const redisReply *reply)
+{
+    char esc[256], why[400];
+
+    if (reply != NULL && (reply->type == REDIS_REPLY_ERROR || reply->type == REDIS_REPLY_STATUS))
+        log_escape(esc, sizeof(esc), reply->str, reply->len);
+    else
+        snprintf(esc, sizeof(esc), "unexpected reply type %d", reply ? reply->type : -1);
+    snprintf(why, sizeof(why), "%s failed: %s", what, esc);
+    redis_fail(rc, why);
+}
+
+/* Which of our connections ac is: 1 main, 2 sub, 0 neither (an old one being freed). */
+static int redis_which(const struct redis_client *rc, const redisAsyncContext *ac)
+{
+    if (ac == rc->main)
+        return 1;
+    if (ac == rc->sub)
+        return 2;
+    return 0;
+}
+
+/* hiredis: a connect attempt finished; on failure hiredis frees ac itself after this. */
+static void redis_on_connect(const redisAsyncContext *ac, int status)
+{
+    struct redis_client *rc = ac->data;
+    char why[300];
+    int which = redis_which(rc, ac);
+
+    if (status == REDIS_OK || which == 0)
+        return;
+    if (which == 1)
+        rc->main = NULL;
+    else
+        rc->sub = NULL;
+    snprintf(why, sizeof(why), "cannot connect: %s", ac->errstr);
+    redis_fail(rc, why);
+}
+
+/* hiredis: a connection was lost; hiredis frees ac after this. */
+static void redis_on_disconnect(const redisAsyncContext *ac, int status)
+{
+    struct redis_client *rc = ac->data;
+    char why[300];
+    int which = redis_which(rc, ac);
+
+    if (which == 0)
+        return;
+    if (which == 1)
+        rc->main = NULL;
+    else
+        rc->sub = NULL;
+    snprintf(why, sizeof(why), "connection lost: %s",
+             status == REDIS_OK || ac->errstr[0] == '\0' ? "closed by the server" : ac->errstr);
+    redis_fail(rc, why);
+}
+
+/* Timer: no expected reply arrived within redis_timeout. */
+static void redis_on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+    struct redis_client *rc = arg;
+    char why[100];
+
+    snprintf(why, sizeof(why), "no reply within %u ms", rc->timeout_ms);
+    redis_fail(rc, why);
+}
+
+/* Timer: try to connect again. */
+static void redis_on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    redis_connect(arg);
+}
+
+/* Timer: purge expired overrides and check that Redis still answers. */
+static void redis_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct redis_client *rc = arg;
+    const char *ping[] = {"PING"};
+
+    overrides_expire(rc->view, overrides_now_ms());
+    if (rc->synced && rc->waiting == 0)
+        redis_command(rc, rc->main, REDIS_REQ_PING, 1, ping);
+}
+
+/* Whether value[0..len) is a usable ROUTE under the current routes (err filled if not). */
+static int redis_value_ok(const struct redis_client *rc, const char *value, size_t len, char *err,
+                          size_t errsize)
+{
+    const char *res;
+    size_t rlen;
+
+    if (rc->routes == NULL)
+        return 1;
+    return routes_resolve(rc->routes, value, len, &res, &rlen, err, errsize) >= 0;
+}
+
+/* Log an override that cannot be used. */
+static void redis_log_invalid(const struct redis_client *rc, const char *key, size_t klen,
+                              const char *what, const char *why)
+{
+    char esc[300];
+
+    log_warn("redis %s: override %s ignored: %s: %s", rc->endpoint,
+             log_escape(esc, sizeof(esc), key, klen), what, why);
+}
+
+/*
+ * Store what GET+PTTL said about key into target. Problems are logged when the key
+ * changed: always for a re-read; during a full load only when the live view does not
+ * already hold the same value (so a re-sync does not repeat old complaints).
+ */
+static void redis_apply(struct redis_client *rc, struct overrides *target,
+                        const struct redis_req *req, long long pttl)
+{
+    const char *pattern = req->key + rc->key_prefix_len;
+    size_t plen = req->key_len - rc->key_prefix_len;
+    int quiet = 0;
+    char err[256];
+
+    if (req->key_len <= rc->key_prefix_len ||
+        memcmp(req->key, rc->key_prefix, rc->key_prefix_len) != 0)
+        return;
+    if (req->value_nil || pttl == -2) {
+        overrides_del(target, pattern, plen);
+        return;
+    }
+    if (target != rc->view) {
+        const char *old;
+        size_t olen;
+        uint64_t at;
+
+        quiet = rc->ever_loaded && overrides_get(rc->view, pattern, plen, &old, &olen, &at) &&
+                olen == req->value_len && memcmp(old, req->value, olen) == 0;
+    }
+    if (overrides_check_pattern(pattern, plen, err, sizeof(err)) < 0) {
+        if (!quiet && !(target != rc->view && rc->ever_loaded))
+            redis_log_invalid(rc, req->key, req->key_len, "bad pattern", err);
+        overrides_del(target, pattern, plen);
+        return;
+    }
+    if (!redis_value_ok(rc, req->value, req->value_len, err, sizeof(err)) && !quiet)
+        redis_log_invalid(rc, req->key, req->key_len, "bad route", err);
+    if (overrides_set(target, pattern, plen, req->value, req->value_len,
+                      pttl >= 0 ? overrides_now_ms() + (uint64_t)pttl : 0) < 0) {
+        redis_log_invalid(rc, req->key, req->key_len, "cannot store", "out of memory");
+        overrides_del(target, pattern, plen);
+    }
+}
+
+/* Send GET key and PTTL key as one request of two parts: 0 or -1. */
+static int redis_fetch(struct redis_client *rc, enum redis_kind kind, const char *key, size_t len)
+{
+    const char *argv[2];
+    size_t lens[2];
+    struct redis_req *req = redis_req_new(rc, kind, key, len, 2);
+
+    if (req == NULL)
+        return -1;
+    argv[1] = key;
+    lens[1] = len;
+    argv[0] = "GET";
+    lens[0] = 3;
+    if (redis_send(rc, rc->main, req, redis_on_reply, 2, argv, lens) < 0) {
+        redis_req_release(req);
+        return -1;
+    }
+    argv[0] = "PTTL";
+    lens[0] = 4;
+    return redis_send(rc, rc->main, req, redis_on_reply, 2, argv, lens);
+}
+
+/* Ask for the next SCAN page: 0 or -1. */
+static int redis_scan(struct redis_client *rc, const char *cursor, size_t len)
+{
+    const char *argv[] = {"SCAN", cursor, "MATCH", rc->match, "COUNT", REDIS_SCAN_COUNT};
+    size_t lens[] = {4, len, 5, strlen(rc->match), 5, strlen(REDIS_SCAN_COUNT)};
+    struct redis_req *req = redis_req_new(rc, REDIS_REQ_SCAN, "", 0, 1);
+
+    if (req == NULL)
+        return -1;
+    return redis_send(rc, rc->main, req, redis_on_reply, 6, argv, lens);
+}
+
+/* Start a full load into a fresh staging view. */
+static void redis_load_start(struct redis_client *rc)
+{
+    redis_load_abort(rc);
+    if (rc->main == NULL)
+        return;
+    rc->staging = overrides_new();
+    if (rc->staging == NULL) {
+        redis_fail(rc, "out of memory");
+        return;
+    }
+    rc->loading = 1;
+    rc->scan_done = 0;
+    rc->load_pending = 0;
+    rc->load_started = overrides_now_ms();
+    if (redis_scan(rc, "0", 1) < 0)
+        redis_fail(rc, "cannot send SCAN");
+}
+
+/* Remember a key invalidated during a full load. */
+static void redis_queue_key(struct redis_client *rc, const char *key, size_t len)
+{
+    char *copy;
+
+    if (rc->queue_overflow)
+        return;
+    if (rc->nqueue == rc->capqueue) {
+        size_t cap = rc->capqueue ? rc->capqueue * 2 : 64;
+        char **q;
+
+        if (cap > REDIS_QUEUE_MAX || (q = realloc(rc->queue, cap * sizeof(*q))) == NULL) {
+            rc->queue_overflow = 1;
+            return;
+        }
+        rc->queue = q;
+        rc->capqueue = cap;
+    }
+    copy = redis_strndup(key, len);
+    if (copy == NULL) {
+        rc->queue_overflow = 1;
+        return;
+    }
+    rc->queue[rc->nqueue++] = copy;
+}
+
+/* The full load is complete when SCAN is done and every value arrived: swap it in. */
+static void redis_load_check(struct redis_client *rc)
+{
+    char **queue;
+    size_t i, nqueue;
+    int overflow;
+
+    if (!rc->loading || !rc->scan_done || rc->load_pending > 0)
+        return;
+    overrides_swap(rc->view, rc->staging);
+    overrides_free(rc->staging);
+    rc->staging = NULL;
+    rc->loading = 0;
+    overrides_set_loaded(rc->view, 1);
+    rc->synced = 1;
+    rc->backoff_ms = REDIS_BACKOFF_MIN_MS;
+    if (rc->down || !rc->ever_loaded)
+        log_info("redis %s: %zu overrides loaded in %llu ms", rc->endpoint,
+                 overrides_count(rc->view),
+                 (unsigned long long)(overrides_now_ms() - rc->load_started));
+    rc->down = 0;
+    rc->ever_loaded = 1;
+
+    /* keys that changed while loading: read them again now that the view is live */
+    queue = rc->queue;
+    nqueue = rc->nqueue;
+    overflow = rc->queue_overflow;
+    rc->queue = NULL;
+    rc->nqueue = rc->capqueue = 0;
+    rc->queue_overflow = 0;
+    for (i = 0; i < nqueue; i++) {
+        if (!overflow && rc->main != NULL)
+            redis_fetch(rc, REDIS_REQ_REREAD, queue[i], strlen(queue[i]));
+        free(queue[i]);
+    }
+    free(queue);
+    if (overflow)
+        redis_load_start(rc);
+}
+
+/* Both connections are set up: turn tracking on, then load everything. */
+static void redis_ready(struct redis_client *rc)
+{
+    char id[32];
+    const char *argv[] = {"CLIENT", "TRACKING", "on",     "REDIRECT",
+                          id,       "BCAST",    "PREFIX", rc->key_prefix};
+
+    if (!rc->main_ready || !rc->sub_ready)
+        return;
+    snprintf(id, sizeof(id), "%lld", rc->sub_id);
+    if (redis_command(rc, rc->main, REDIS_REQ_TRACKING, 8, argv) < 0)
+        redis_fail(rc, "cannot send CLIENT TRACKING");
+}
+
+/* A SCAN page: fetch its keys, ask for the next page. */
+static void redis_on_scan(struct redis_client *rc, const redisReply *reply)
+{
+    const redisReply *keys;
+    size_t i;
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+        reply->element[0]->type != REDIS_REPLY_STRING ||
+        reply->element[1]->type != REDIS_REPLY_ARRAY) {
+        redis_fail_reply(rc, "SCAN", reply);
+        return;
+    }
+    keys = reply->element[1];
+    for (i = 0; i < keys->elements; i++) {
+        if (keys->element[i]->type != REDIS_REPLY_STRING)
+            continue;
+        if (redis_fetch(rc, REDIS_REQ_LOAD, keys->element[i]->str, keys->element[i]->len) < 0) {
+            redis_fail(rc, "cannot send GET");
+            return;
+        }
+        rc->load_pending++;
+    }
+    if (reply->element[0]->len == 1 && reply->element[0]->str[0] == '0')
+        rc->scan_done = 1;
+    else if (redis_scan(rc, reply->element[0]->str, reply->element[0]->len) < 0) {
+        redis_fail(rc, "cannot send SCAN");
+        return;
+    }
+    redis_load_check(rc);
+}
+
+/* One part of a GET+PTTL pair arrived. */
+static void redis_on_fetch(struct redis_client *rc, struct redis_req *req, const redisReply *reply)
+{
+    long long pttl;
+
+    if (!req->got_get) {
+        req->got_get = 1;
+        if (reply->type == REDIS_REPLY_NIL) {
+            req->value_nil = 1;
+        } else if (reply->type == REDIS_REPLY_STRING) {
+            req->value = redis_strndup(reply->str, reply->len);
+            req->value_len = reply->len;
+            if (req->value == NULL)
+                req->value_nil = 1; /* out of memory: the key is dropped, never half-stored */
+        } else {
+            req->value_nil = 1; /* a key of another type: not an override */
+        }
+        return;
+    }
+    pttl = reply->type == REDIS_REPLY_INTEGER ? reply->integer : -2;
+    if (req->kind == REDIS_REQ_REREAD) {
+        redis_apply(rc, rc->view, req, pttl);
+        return;
+    }
+    if (!rc->loading || req->load_id != rc->load_id)
+        return;
+    redis_apply(rc, rc->staging, req, pttl);
+    rc->load_pending--;
+    redis_load_check(rc);
+}
+
+/* Subscribe the second connection to invalidation messages. */
+static void redis_subscribe(struct redis_client *rc)
+{
+    const char *argv[] = {"SUBSCRIBE", "__redis__:invalidate"};
+    size_t lens[] = {9, 20};
+    struct redis_req *req = redis_req_new(rc, REDIS_REQ_SUBSCRIBE, "", 0, 1);
+
+    if (req == NULL || redis_send(rc, rc->sub, req, redis_on_message, 2, argv, lens) < 0) {
+        redis_fail(rc, "cannot send SUBSCRIBE");
+        return;
+    }
+    redis_expect(rc); /* the subscribe confirmation */
+}
+
+/* A setup step answered; move on to the next one. */
+static void redis_on_setup(struct redis_client *rc, struct redis_req *req, const redisReply *reply)
+{
+    switch (req->kind) {
+    case REDIS_REQ_AUTH:
+        if (reply->type == REDIS_REPLY_ERROR)
+            redis_fail_reply(rc, rc->username ? "AUTH (with redis_username)" : "AUTH", reply);
+        return;
+    case REDIS_REQ_SELECT:
+        if (reply->type == REDIS_REPLY_ERROR) {
+            redis_fail_reply(rc, "SELECT", reply);
+            return;
+        }
+        rc->main_ready = 1;
+        redis_ready(rc);
+        return;
+    case REDIS_REQ_CLIENT_ID:
+        if (reply->type != REDIS_REPLY_INTEGER) {
+            redis_fail_reply(rc, "CLIENT ID", reply);
+            return;
+        }
+        rc->sub_id = reply->integer;
+        redis_subscribe(rc);
+        return;
+    case REDIS_REQ_TRACKING:
+        if (reply->type == REDIS_REPLY_ERROR) {
+            redis_fail_reply(rc, "CLIENT TRACKING", reply);
+            return;
+        }
+        redis_load_start(rc);
+        return;
+    default:
+        return;
+    }
+}
+
+/* hiredis: a reply (or NULL on disconnect) to a regular command. */
+static void redis_on_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+    struct redis_req *req = privdata;
+    struct redis_client *rc = req->rc;
+    const redisReply *reply = r;
+
+    if (reply == NULL || req->gen != rc->gen) {
+        redis_req_release(req);
+        return;
+    }
+    redis_progress(rc);
+    switch (req->kind) {
+    case REDIS_REQ_SCAN:
+        if (rc->loading && req->load_id == rc->load_id)
+            redis_on_scan(rc, reply);
+        break;
+    case REDIS_REQ_LOAD:
+    case REDIS_REQ_REREAD:
+        redis_on_fetch(rc, req, reply);
+        break;
+    case REDIS_REQ_PING:
+        if (reply->type == REDIS_REPLY_ERROR)
+            redis_fail_reply(rc, "PING", reply);
+        break;
+    default:
+        redis_on_setup(rc, req, reply);
+        break;
+    }
+    redis_req_release(req);
+}
+
+/* An invalidation: re-read each key (queued during a full load); nil means everything. */
+static void redis_on_invalidate(struct redis_client *rc, const redisReply *payload)
+{
+    size_t i;
+
+    if (payload->type == REDIS_REPLY_NIL) {
+        log_debug(1, "redis %s: flush: clearing the view and loading again", rc->endpoint);
+        overrides_clear(rc->view);
+        redis_load_start(rc);
+        return;
+    }
+    if (payload->type != REDIS_REPLY_ARRAY)
+        return;
+    for (i = 0; i < payload->elements; i++) {
+        const redisReply *k = payload->element[i];
+
+        if (k->type != REDIS_REPLY_STRING)
+            continue;
+        if (rc->loading)
+            redis_queue_key(rc, k->str, k->len);
+        else if (redis_fetch(rc, REDIS_REQ_REREAD, k->str, k->len) < 0) {
+            redis_fail(rc, "cannot send GET");
+            return;
+        }
+    }
+}
+
+/* hiredis: the subscription callback: confirmation, then one call per message, NULL at the end. */
+static void redis_on_message(redisAsyncContext *ac, void *r, void *privdata)
+{
+    struct redis_req *req = privdata;
+    struct redis_client *rc = req->rc;
+    const redisReply *reply = r;
+    const redisReply *type;
+
+    if (reply == NULL) {
+        redis_req_release(req);
+        return;
+    }
+    if (req->gen != rc->gen)
+        return;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
+        reply->element[0]->type != REDIS_REPLY_STRING) {
+        redis_fail_reply(rc, "SUBSCRIBE", reply);
+        return;
+    }
+    type = reply->element[0];
+    if (type->len == 9 && memcmp(type->str, "subscribe", 9) == 0) {
+        redis_progress(rc);
+        rc->sub_ready = 1;
+        redis_ready(rc);
+    } else if (type->len == 7 && memcmp(type->str, "message", 7) == 0) {
+        redis_on_invalidate(rc, reply->element[2]);
+    }
+}
+
+/* Open one connection and attach it to the loop: the context, or NULL (why filled). */
+static redisAsyncContext *redis_open(struct redis_client *rc, char *why, size_t whysize)
+{
+    redisAsyncContext *ac =
+        rc->port == 0 ? redisAsyncConnectUnix(rc->host) : redisAsyncConnect(rc->host, rc->port);
+
+    if (ac == NULL) {
+        snprintf(why, whysize, "cannot connect: out of memory");
+        return NULL;
+    }
+    if (ac->err) {
+        snprintf(why, whysize, "cannot connect: %s", ac->errstr);
+        redisAsyncFree(ac);
+        return NULL;
+    }
+    ac->data = rc;
+    if (redisLibeventAttach(ac, rc->base) != REDIS_OK) {
+        snprintf(why, whysize, "cannot attach to the event loop");
+        redisAsyncFree(ac);
+        return NULL;
+    }
+    redisAsyncSetConnectCallback(ac, redis_on_connect);
+    redisAsyncSetDisconnectCallback(ac, redis_on_disconnect);
+    return ac;
+}
+
+/* Queue AUTH on a fresh connection (nothing without a password): 0 or -1. */
+static int redis_auth(struct redis_client *rc, redisAsyncContext *ac)
+{
+    const char *argv[3] = {"AUTH", rc->username, rc->password};
+
+    if (rc->password == NULL)
+        return 0;
+    if (rc->username == NULL) {
+        argv[1] = rc->password;
+        return redis_command(rc, ac, REDIS_REQ_AUTH, 2, argv);
+    }
+    return redis_command(rc, ac, REDIS_REQ_AUTH, 3, argv);
+}
+
+/* Open both connections and queue their setup commands (sent once connected). */
+static void redis_connect(struct redis_client *rc)
+{
+    char why[300], db[16];
+    const char *select_argv[] = {"SELECT", db};
+    const char *id_argv[] = {"CLIENT", "ID"};
+
+    rc->gen++;
+    rc->main = redis_open(rc, why, sizeof(why));
+    if (rc->main == NULL) {
+        redis_fail(rc, why);
+        return;
+    }
+    rc->sub = redis_open(rc, why, sizeof(why));
+    if (rc->sub == NULL) {
+        redis_fail(rc, why);
+        return;
+    }
+    snprintf(db, sizeof(db), "%d", rc->db);
+    if (redis_auth(rc, rc->main) < 0 ||
+        redis_command(rc, rc->main, REDIS_REQ_SELECT, 2, select_argv) < 0 ||
+        redis_auth(rc, rc->sub) < 0 ||
+        redis_command(rc, rc->sub, REDIS_REQ_CLIENT_ID, 2, id_argv) < 0)
+        redis_fail(rc, "cannot queue the setup commands");
+}
+
+/* Start the client (see redis.h). */
+struct redis_client *redis_client_new(struct event_base *base, const struct cfg *cfg,
+                                      struct overrides *view)
+{
+    struct redis_client *rc;
+    char err[512];
+    struct timeval tick = {REDIS_TICK_MS / 1000, (REDIS_TICK_MS % 1000) * 1000};
+    size_t plen;
+
+    if (cfg->redis == NULL)
+        return NULL;
+    rc = calloc(1, sizeof(*rc));
+    if (rc == NULL)
+        goto nomem;
+    rc->base = base;
+    rc->view = view;
+    rc->db = cfg->redis_db;
+    rc->timeout_ms = cfg->redis_timeout_ms ? cfg->redis_timeout_ms : 500;
+    rc->backoff_ms = REDIS_BACKOFF_MIN_MS;
+    rc->endpoint = strdup(cfg->redis);
+    if (rc->endpoint == NULL)
+        goto nomem;
+    if (redis_parse_endpoint(cfg->redis, &rc->host, &rc->port, err, sizeof(err)) < 0) {
+        log_err("redis %s: %s", cfg->redis, err);
+        goto fail;
+    }
+    if (cfg->redis_password_file != NULL &&
+        redis_read_password(cfg->redis_password_file, &rc->password, err, sizeof(err)) < 0) {
+        log_err("redis_password_file %s", err);
+        goto fail;
+    }
+    if (cfg->redis_username != NULL && (rc->username = strdup(cfg->redis_username)) == NULL)
+        goto nomem;
+    if (cfg->redis_username != NULL && rc->password == NULL) {
+        log_err("redis: redis_username needs redis_password_file");
+        goto fail;
+    }
+    plen = strlen(cfg->redis_prefix ? cfg->redis_prefix : "");
+    rc->key_prefix_len = plen + 6;
+    rc->key_prefix = malloc(plen + 8);
+    rc->match = malloc(plen + 8);
+    if (rc->key_prefix == NULL || rc->match == NULL)
+        goto nomem;
+    snprintf(rc->key_prefix, plen + 8, "%sroute:", cfg->redis_prefix ? cfg->redis_prefix : "");
+    snprintf(rc->match, plen + 8, "%sroute:*", cfg->redis_prefix ? cfg->redis_prefix : "");
+    rc->watchdog = evtimer_new(base, redis_on_watchdog, rc);
+    rc->retry = evtimer_new(base, redis_on_retry, rc);
+    rc->tick = event_new(base, -1, EV_PERSIST, redis_on_tick, rc);
+    if (rc->watchdog == NULL || rc->retry == NULL || rc->tick == NULL)
+        goto nomem;
+    evtimer_add(rc->tick, &tick);
+    redis_connect(rc);
+    return rc;
+
+nomem:
+    log_err("redis: out of memory");
+fail:
+    redis_client_free(rc);
+    return NULL;
+}
+
+/* Log one invalid value of the live view (overrides_foreach callback). */
+static int redis_check_entry(const char *pattern, size_t plen, const char *value, size_t vlen,
+                             uint64_t at, void *arg)
+{
+    struct redis_client *rc = arg;
+    char err[256], esc[300];
+
+    if (!redis_value_ok(rc, value, vlen, err, sizeof(err)))
+        log_warn("redis %s: override %s%s ignored: bad route: %s", rc->endpoint, rc->key_prefix,
+                 log_escape(esc, sizeof(esc), pattern, plen), err);
+    return 0;
+}
+
+/* Set the routes values are checked against; log what they make invalid. */
+void redis_client_set_routes(struct redis_client *rc, const struct routes *routes)
+{
+    if (rc == NULL)
+        return;
+    rc->routes = routes;
+    if (routes != NULL)
+        overrides_foreach(rc->view, redis_check_entry, rc);
+}
+
+/* Whether the view is currently in sync. */
+int redis_client_synced(const struct redis_client *rc)
+{
+    return rc != NULL && rc->synced;
+}
+
+/* Disconnect, free everything; accepts NULL. */
+void redis_client_free(struct redis_client *rc)
+{
+    redisAsyncContext *m, *s;
+
+    if (rc == NULL)
+        return;
+    m = rc->main;
+    s = rc->sub;
+    rc->main = rc->sub = NULL;
+    rc->gen++;
+    if (m != NULL)
+        redisAsyncFree(m);
+    if (s != NULL)
+        redisAsyncFree(s);
+    redis_load_abort(rc);
+    if (rc->watchdog != NULL)
+        event_free(rc->watchdog);
+    if (rc->retry != NULL)
+        event_free(rc->retry);
+    if (rc->tick != NULL)
+        event_free(rc->tick);
+    free(rc->endpoint);
+    free(rc->host);
+    free(rc->username);
+    if (rc->password != NULL)
+        memset(rc->password, 0, strlen(rc->password));
+    free(rc->password);
+    free(rc->key_prefix);
+    free(rc->match);
+    free(rc);
+}

@@ -1,0 +1,607 @@
+/* server.c - listeners, allow list, connection limits and the current snapshot. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "conn.h"
+#include "log.h"
+#include "server.h"
+
+/* Accepts per listener event, so one busy listener cannot starve the rest. */
+#define SERVER_ACCEPT_BATCH 64
+
+struct server_listener {
+    struct server *srv;
+    int fd;
+    int is_unix;
+    struct event *ev;
+    char name[160];
+};
+
+struct server_net {
+    int family;
+    unsigned char addr[16];
+    unsigned prefix;
+};
+
+struct server {
+    struct snapshot *snap;
+    struct overrides *ov;
+    struct event_base *base;
+    struct server_listener *ls;
+    size_t nls;
+    struct server_net *allow;
+    size_t nallow;
+    struct conn *conns;
+    unsigned nconns;
+    const struct timeval *idle_tv; /* libevent common timeout for idle connections */
+    char *scratch;
+    size_t scratch_cap;
+    char *redis_prefix;
+    int draining;
+    void (*done)(void *arg);
+    void *done_arg;
+    struct event *ev_resume; /* re-enables accepting after running out of descriptors */
+    time_t refused_at;       /* rate limit for "refused" and "too many" log lines */
+    unsigned long refused_quiet;
+};
+
+/* Parse the snapshot's allow list into binary networks (validated by cfg already). */
+static int server_load_allow(struct server *srv, const struct cfg *cfg)
+{
+    struct server_net *nets = calloc(cfg->nallow ? cfg->nallow : 1, sizeof(*nets));
+    size_t i;
+
+    if (nets == NULL)
+        return -1;
+    for (i = 0; i < cfg->nallow; i++) {
+        if (cfg_parse_cidr(cfg->allow[i], &nets[i].family, nets[i].addr, &nets[i].prefix) < 0) {
+            free(nets);
+            return -1;
+        }
+    }
+    free(srv->allow);
+    srv->allow = nets;
+    srv->nallow = cfg->nallow;
+    return 0;
+}
+
+/* Returns a new server holding snap (taken over on success only). */
+struct server *server_new(struct snapshot *snap, struct overrides *ov)
+{
+    struct server *srv = calloc(1, sizeof(*srv));
+    const struct cfg *cfg = snapshot_cfg(snap);
+
+    if (srv == NULL)
+        return NULL;
+    srv->snap = snap;
+    srv->ov = ov;
+    srv->redis_prefix = strdup(cfg->redis && cfg->redis_prefix ? cfg->redis_prefix : "");
+    if (srv->redis_prefix == NULL || server_load_allow(srv, cfg) < 0) {
+        srv->snap = NULL; /* on failure the caller keeps its reference */
+        server_free(srv);
+        return NULL;
+    }
+    return srv;
+}
+
+/* Close listeners and connections, drop the snapshot. */
+void server_free(struct server *srv)
+{
+    size_t i;
+
+    if (srv == NULL)
+        return;
+    while (srv->conns)
+        conn_free(srv->conns);
+    for (i = 0; i < srv->nls; i++) {
+        if (srv->ls[i].ev)
+            event_free(srv->ls[i].ev);
+        if (srv->ls[i].fd >= 0)
+            close(srv->ls[i].fd);
+    }
+    if (srv->ev_resume)
+        event_free(srv->ev_resume);
+    free(srv->ls);
+    free(srv->allow);
+    free(srv->scratch);
+    free(srv->redis_prefix);
+    snapshot_unref(srv->snap);
+    free(srv);
+}
+
+/* Remember one listening socket. */
+static int server_add_listener(struct server *srv, int fd, int is_unix, const char *name)
+{
+    struct server_listener *ls = realloc(srv->ls, (srv->nls + 1) * sizeof(*ls));
+
+    if (ls == NULL)
+        return -1;
+    srv->ls = ls;
+    memset(&ls[srv->nls], 0, sizeof(ls[0]));
+    ls[srv->nls].srv = srv;
+    ls[srv->nls].fd = fd;
+    ls[srv->nls].is_unix = is_unix;
+    snprintf(ls[srv->nls].name, sizeof(ls[0].name), "%s", name);
+    srv->nls++;
+    return 0;
+}
+
+/*
+ * Set the owner, group and mode of a unix socket as configured. The owner and
+ * group default to `user` and `group` (the account policyd drops to), else they stay
+ * as created.
+ */
+static int server_unix_perms(const struct cfg *cfg, const char *path, char *err, size_t errsize)
+{
+    const char *owner = cfg->unix_owner ? cfg->unix_owner : cfg->user;
+    const char *group = cfg->unix_group ? cfg->unix_group : cfg->group;
+    uid_t uid = (uid_t)-1;
+    gid_t gid = (gid_t)-1;
+    struct passwd *pw;
+    struct group *gr;
+
+    if (owner) {
+        if ((pw = getpwnam(owner)) == NULL) {
+            snprintf(err, errsize, "unix socket owner %s: no such user", owner);
+            return -1;
+        }
+        uid = pw->pw_uid;
+        if (group == NULL)
+            gid = pw->pw_gid;
+    }
+    if (group) {
+        if ((gr = getgrnam(group)) == NULL) {
+            snprintf(err, errsize, "unix socket group %s: no such group", group);
+            return -1;
+        }
+        gid = gr->gr_gid;
+    }
+    if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(path, uid, gid) < 0) {
+        snprintf(err, errsize, "chown %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (chmod(path, cfg->unix_mode) < 0) {
+        snprintf(err, errsize, "chmod %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Bind a unix socket at path, replacing a stale socket (never any other kind of file). */
+static int server_bind_unix(struct server *srv, const struct cfg *cfg, const char *path, char *err,
+                            size_t errsize)
+{
+    struct sockaddr_un sun;
+    struct stat st;
+    char name[160];
+    int fd;
+
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            snprintf(err, errsize, "%s exists and is not a socket", path);
+            return -1;
+        }
+        /* A socket somebody still answers on is theirs; only a stale one is replaced. */
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+            close(fd);
+            snprintf(err, errsize, "unix:%s: in use by another process", path);
+            return -1;
+        }
+        if (fd >= 0)
+            close(fd);
+        unlink(path);
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 1024) < 0) {
+        snprintf(err, errsize, "unix:%s: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (server_unix_perms(cfg, path, err, errsize) < 0)
+        goto fail;
+    snprintf(name, sizeof(name), "unix:%s", path);
+    if (server_add_listener(srv, fd, 1, name) < 0)
+        goto fail;
+    return 0;
+fail:
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+/* Bind every address host:port resolves to (numeric or a name like localhost). */
+static int server_bind_inet(struct server *srv, const char *host, unsigned port, char *err,
+                            size_t errsize)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    char service[8], name[160], numeric[INET6_ADDRSTRLEN];
+    int one = 1, fd = -1, rc;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    snprintf(service, sizeof(service), "%u", port);
+    rc = getaddrinfo(host, service, &hints, &res);
+    if (rc != 0) {
+        snprintf(err, errsize, "inet:%s:%u: %s", host, port, gai_strerror(rc));
+        return -1;
+    }
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            goto fail;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (ai->ai_family == AF_INET6)
+            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1024) < 0)
+            goto fail;
+        getnameinfo(ai->ai_addr, ai->ai_addrlen, numeric, sizeof(numeric), NULL, 0, NI_NUMERICHOST);
+        snprintf(name, sizeof(name), ai->ai_family == AF_INET6 ? "inet:[%s]:%u" : "inet:%s:%u",
+                 numeric, port);
+        if (server_add_listener(srv, fd, 0, name) < 0)
+            goto fail;
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    return 0;
+fail:
+    snprintf(err, errsize, "inet:%s:%u: %s", host, port, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    freeaddrinfo(res);
+    return -1;
+}
+
+/* Bind every configured endpoint. */
+int server_bind(struct server *srv, char *err, size_t errsize)
+{
+    const struct cfg *cfg = snapshot_cfg(srv->snap);
+    struct cfg_endpoint ep;
+    size_t i;
+
+    for (i = 0; i < cfg->nlisten; i++) {
+        if (cfg_parse_endpoint(cfg->listen[i], "inet", &ep, err, errsize) < 0)
+            return -1;
+        if (ep.is_unix ? server_bind_unix(srv, cfg, ep.path, err, errsize)
+                       : server_bind_inet(srv, ep.host, ep.port, err, errsize))
+            return -1;
+    }
+    return 0;
+}
+
+/* Whether the first `prefix` bits of a and b agree. */
+static int server_prefix_eq(const unsigned char *a, const unsigned char *b, unsigned prefix)
+{
+    unsigned bytes = prefix / 8, bits = prefix % 8;
+
+    if (memcmp(a, b, bytes) != 0)
+        return 0;
+    if (bits == 0)
+        return 1;
+    return ((a[bytes] ^ b[bytes]) & (0xff << (8 - bits))) == 0;
+}
+
+/* Whether a TCP peer is on the allow list (IPv4-mapped IPv6 peers count as IPv4). */
+static int server_allowed(const struct server *srv, const struct sockaddr_storage *ss)
+{
+    const unsigned char *addr;
+    int family = ss->ss_family;
+    size_t i;
+
+    if (family == AF_UNIX)
+        return 1;
+    if (family == AF_INET) {
+        addr = (const unsigned char *)&((const struct sockaddr_in *)ss)->sin_addr;
+    } else if (family == AF_INET6) {
+        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+        addr = a6->s6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a6)) {
+            family = AF_INET;
+            addr += 12;
+        }
+    } else {
+        return 0;
+    }
+    for (i = 0; i < srv->nallow; i++) {
+        if (srv->allow[i].family == family &&
+            server_prefix_eq(addr, srv->allow[i].addr, srv->allow[i].prefix))
+            return 1;
+    }
+    return 0;
+}
+
+/* A printable name for a peer, for logs. */
+static void server_peer_name(const struct sockaddr_storage *ss, socklen_t len,
+                             const struct server_listener *l, char *buf, size_t size)
+{
+    char host[INET6_ADDRSTRLEN], port[8];
+
+    if (ss->ss_family == AF_UNIX ||
+        getnameinfo((const struct sockaddr *)ss, len, host, sizeof(host), port, sizeof(port),
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+        snprintf(buf, size, "%s", l->name);
+        return;
+    }
+    snprintf(buf, size, ss->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
+}
+
+/* Log a refused connection, at most once a second (with a count of the quiet ones). */
+static void server_log_refused(struct server *srv, const char *peer, const char *why)
+{
+    time_t now = time(NULL);
+
+    if (now == srv->refused_at) {
+        srv->refused_quiet++;
+        return;
+    }
+    if (srv->refused_quiet)
+        log_warn("%s: connection refused: %s (and %lu more refused in the last second)", peer, why,
+                 srv->refused_quiet);
+    else
+        log_warn("%s: connection refused: %s", peer, why);
+    srv->refused_at = now;
+    srv->refused_quiet = 0;
+}
+
+/* Re-enable accepting after a pause for EMFILE/ENFILE. */
+static void server_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct server *srv = arg;
+    size_t i;
+
+    for (i = 0; i < srv->nls && !srv->draining; i++)
+        event_add(srv->ls[i].ev, NULL);
+}
+
+/* Out of descriptors: stop accepting for 100 ms instead of spinning. */
+static void server_pause_accept(struct server *srv)
+{
+    struct timeval tv = {0, 100000};
+    size_t i;
+
+    log_err("accept: %s; pausing for 100 ms", strerror(errno));
+    for (i = 0; i < srv->nls; i++)
+        event_del(srv->ls[i].ev);
+    event_add(srv->ev_resume, &tv);
+}
+
+/* Accept one connection from l; returns 0 to go on, -1 to stop this batch. */
+static int server_accept_one(struct server_listener *l)
+{
+    struct server *srv = l->srv;
+    const struct cfg *cfg = snapshot_cfg(srv->snap);
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char peer[176];
+    struct conn *c;
+    int fd;
+
+    fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            server_pause_accept(srv);
+        return -1;
+    }
+    if (l->is_unix)
+        ss.ss_family = AF_UNIX;
+    server_peer_name(&ss, len, l, peer, sizeof(peer));
+    if (!server_allowed(srv, &ss)) {
+        server_log_refused(srv, peer, "not in allow");
+        close(fd);
+        return 0;
+    }
+    if (srv->nconns >= cfg->max_connections) {
+        server_log_refused(srv, peer, "max_connections reached");
+        close(fd);
+        return 0;
+    }
+    c = conn_new(srv, srv->base, fd, peer);
+    if (c == NULL) {
+        log_err("%s: out of memory; connection closed", peer);
+        return 0;
+    }
+    conn_link(c, &srv->conns);
+    srv->nconns++;
+    log_debug(2, "%s: connected on %s", peer, l->name);
+    return 0;
+}
+
+/* A listener is readable: accept a batch of connections. */
+static void server_accept_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct server_listener *l = arg;
+    int i;
+
+    for (i = 0; i < SERVER_ACCEPT_BATCH; i++) {
+        if (server_accept_one(l) < 0)
+            break;
+    }
+}
+
+/* Start accepting on base. */
+int server_start(struct server *srv, struct event_base *base)
+{
+    const struct cfg *cfg = snapshot_cfg(srv->snap);
+    struct timeval idle;
+    size_t i;
+
+    srv->base = base;
+    idle.tv_sec = cfg->idle_timeout_ms / 1000;
+    idle.tv_usec = (cfg->idle_timeout_ms % 1000) * 1000;
+    srv->idle_tv = event_base_init_common_timeout(base, &idle);
+    srv->ev_resume = evtimer_new(base, server_resume_cb, srv);
+    if (srv->idle_tv == NULL || srv->ev_resume == NULL)
+        return -1;
+    for (i = 0; i < srv->nls; i++) {
+        srv->ls[i].ev =
+            event_new(base, srv->ls[i].fd, EV_READ | EV_PERSIST, server_accept_cb, &srv->ls[i]);
+        if (srv->ls[i].ev == NULL || event_add(srv->ls[i].ev, NULL) < 0)
+            return -1;
+        log_info("listening on %s", srv->ls[i].name);
+    }
+    return 0;
+}
+
+/* Compare two string lists. */
+static int server_strv_eq(char **a, size_t na, char **b, size_t nb)
+{
+    size_t i;
+
+    if (na != nb)
+        return 0;
+    for (i = 0; i < na; i++) {
+        if (strcmp(a[i], b[i]) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Compare two optional strings. */
+static int server_str_eq(const char *a, const char *b)
+{
+    return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+/* Log each setting whose change only takes effect after a restart. */
+static void server_log_restart_only(const struct cfg *o, const struct cfg *n)
+{
+    const char *changed[12];
+    size_t k = 0, i;
+
+    if (!server_strv_eq(o->listen, o->nlisten, n->listen, n->nlisten))
+        changed[k++] = "listen";
+    if (o->unix_mode != n->unix_mode || !server_str_eq(o->unix_owner, n->unix_owner) ||
+        !server_str_eq(o->unix_group, n->unix_group))
+        changed[k++] = "unix_mode/unix_owner/unix_group";
+    if (!server_str_eq(o->user, n->user) || !server_str_eq(o->group, n->group))
+        changed[k++] = "user/group";
+    if (!server_str_eq(o->pidfile, n->pidfile))
+        changed[k++] = "pidfile";
+    if (!server_str_eq(o->redis, n->redis) || o->redis_db != n->redis_db ||
+        !server_str_eq(o->redis_username, n->redis_username) ||
+        !server_str_eq(o->redis_password_file, n->redis_password_file) ||
+        !server_str_eq(o->redis_prefix, n->redis_prefix) ||
+        o->redis_timeout_ms != n->redis_timeout_ms)
+        changed[k++] = "redis settings";
+    if (o->idle_timeout_ms != n->idle_timeout_ms)
+        changed[k++] = "idle_timeout";
+    if (o->log_syslog != n->log_syslog || o->log_facility != n->log_facility)
+        changed[k++] = "log_target/log_facility";
+    for (i = 0; i < k; i++)
+        log_warn("reload: %s changed in %s: needs a restart, not applied", changed[i], n->path);
+}
+
+/* Switch to a new snapshot. */
+void server_swap(struct server *srv, struct snapshot *snap)
+{
+    const struct cfg *cfg = snapshot_cfg(snap);
+
+    server_log_restart_only(snapshot_cfg(srv->snap), cfg);
+    if (server_load_allow(srv, cfg) < 0)
+        log_err("reload: out of memory; keeping the old allow list");
+    snapshot_unref(srv->snap);
+    srv->snap = snap;
+}
+
+/* Stop accepting and let connections finish. */
+void server_shutdown(struct server *srv, void (*done)(void *arg), void *arg)
+{
+    struct conn *c, *next;
+    size_t i;
+
+    srv->draining = 1;
+    srv->done = done;
+    srv->done_arg = arg;
+    for (i = 0; i < srv->nls; i++) {
+        if (srv->ls[i].ev)
+            event_del(srv->ls[i].ev);
+        close(srv->ls[i].fd);
+        srv->ls[i].fd = -1;
+    }
+    if (srv->conns == NULL) {
+        done(arg);
+        return;
+    }
+    for (c = srv->conns; c != NULL; c = next) {
+        next = conn_next(c);
+        conn_drain(c);
+    }
+}
+
+/* The current snapshot. */
+struct snapshot *server_snapshot(const struct server *srv)
+{
+    return srv->snap;
+}
+
+/* The overrides view (may be NULL). */
+const struct overrides *server_overrides(const struct server *srv)
+{
+    return srv->ov;
+}
+
+/* A scratch buffer of at least size bytes. */
+char *server_scratch(struct server *srv, size_t size)
+{
+    char *p;
+
+    if (size <= srv->scratch_cap)
+        return srv->scratch;
+    p = realloc(srv->scratch, size);
+    if (p == NULL)
+        return NULL;
+    srv->scratch = p;
+    srv->scratch_cap = size;
+    return p;
+}
+
+/* Forget a closed connection; finish a shutdown when it was the last. */
+void server_conn_gone(struct server *srv, struct conn *c)
+{
+    conn_unlink(c, &srv->conns);
+    srv->nconns--;
+    if (srv->draining && srv->conns == NULL && srv->done != NULL) {
+        void (*done)(void *) = srv->done;
+
+        srv->done = NULL;
+        done(srv->done_arg);
+    }
+}
+
+/* Arm a connection's read event with the idle timeout. */
+void server_conn_arm(struct server *srv, struct event *ev)
+{
+    event_add(ev, srv->idle_tv);
+}
+
+/* The Redis prefix in force since start. */
+const char *server_redis_prefix(const struct server *srv)
+{
+    return srv->redis_prefix;
+}
+
+/* Whether shutting down. */
+int server_draining(const struct server *srv)
+{
+    return srv->draining;
+}

@@ -1,0 +1,255 @@
+# lib.sh - shared helpers for the integration tests (sourced; prints TAP).
+# Every test gets its own temporary folder; everything it starts is stopped on exit.
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+POLICYD="$top_builddir/policyd/policyd"
+PDCLIENT="/usr/bin/python3 $top_srcdir/tests/integration/pdclient.py"
+T=$(mktemp -d /tmp/policyd-test.XXXXXX)
+chmod 755 "$T"
+TAP_N=0
+TAP_FAILED=0
+LIB_PIDS=""
+
+# Stop everything we started and remove the folder (kept when KEEP=1).
+lib_cleanup() {
+    local p
+    for p in $LIB_PIDS; do kill -TERM "$p" 2>/dev/null; done
+    for p in $LIB_PIDS; do lib_wait_gone "$p" 50; kill -KILL "$p" 2>/dev/null; done
+    if [ -n "${PF_DIR:-}" ]; then
+        p=$(tr -d ' ' <"$(postconf -c "$PF_DIR" -h queue_directory)/pid/master.pid" 2>/dev/null)
+        postfix -c "$PF_DIR" stop >/dev/null 2>&1
+        [ -n "$p" ] && lib_wait_gone "$p" 100
+    fi
+    [ "${KEEP:-0}" = 1 ] || rm -rf "$T"
+}
+trap lib_cleanup EXIT
+
+# One TAP test point: ok CONDITION_EXIT_STATUS "description".
+ok() {
+    TAP_N=$((TAP_N + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $TAP_N - $2"
+    else
+        TAP_FAILED=$((TAP_FAILED + 1))
+        echo "not ok $TAP_N - $2"
+    fi
+}
+
+# Compare two strings: is GOT WANT "description".
+is() {
+    if [ "$1" = "$2" ]; then
+        ok 0 "$3"
+    else
+        ok 1 "$3"
+        printf '#   got:  %s\n#   want: %s\n' "$1" "$2"
+    fi
+}
+
+# Print the plan; exit non-zero when anything failed. A sanitizer report from a
+# daemon (an --enable-asan build logs it to policyd.log) fails the test too.
+done_testing() {
+    if [ -f "$T/policyd.log" ]; then
+        ! grep -q -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T/policyd.log"
+        ok $? "no sanitizer report in policyd.log"
+        [ "$TAP_FAILED" -gt 0 ] && grep -A 12 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" \
+            "$T/policyd.log" | head -30 | sed 's/^/#   /'
+    fi
+    echo "1..$TAP_N"
+    [ "$TAP_FAILED" -eq 0 ]
+    exit $?
+}
+
+# A missing program is a failure, never a silent skip.
+need() {
+    local p
+    for p in "$@"; do
+        if ! command -v "$p" >/dev/null 2>&1; then
+            echo "Bail out! $p is not installed (.ci/run installs it)"
+            exit 1
+        fi
+    done
+}
+
+# Wait until pid is gone, at most N tenths of a second.
+lib_wait_gone() {
+    local i=0
+    while kill -0 "$1" 2>/dev/null && [ $i -lt "$2" ]; do sleep 0.1; i=$((i + 1)); done
+    ! kill -0 "$1" 2>/dev/null
+}
+
+# Print a free TCP port on 127.0.0.1.
+free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Write a policyd config to $T/policyd.conf: listen on $PD_PORT, log to $T/policyd.log.
+# Extra lines come from standard input.
+write_conf() {
+    PD_PORT=${PD_PORT:-$(free_port)}
+    {
+        echo "listen = inet:127.0.0.1:$PD_PORT"
+        echo "log_target = stderr"
+        echo "pidfile = $T/policyd.pid"
+        cat
+    } > "$T/policyd.conf"
+}
+
+# Start policyd detached with $T/policyd.conf; returns once it says it is ready.
+start_policyd() {
+    "$POLICYD" -c "$T/policyd.conf" "$@" 2>>"$T/policyd.log"
+    local rc=$?
+    if [ $rc -ne 0 ]; then
+        echo "# policyd did not start (exit $rc):"
+        sed 's/^/#   /' "$T/policyd.log"
+        return 1
+    fi
+    PD_PID=$(cat "$T/policyd.pid")
+    LIB_PIDS="$LIB_PIDS $PD_PID"
+}
+
+# Stop policyd with SIGTERM and wait for it to exit; 0 when it did.
+stop_policyd() {
+    kill -TERM "$PD_PID" 2>/dev/null
+    lib_wait_gone "$PD_PID" 100
+}
+
+# Send SIGHUP and wait until the log shows the reload finished (ok or failed).
+reload_policyd() {
+    local before after i=0
+    before=$(grep -c -E 'reloaded:|reload failed' "$T/policyd.log")
+    kill -HUP "$PD_PID"
+    while [ $i -lt 300 ]; do
+        after=$(grep -c -E 'reloaded:|reload failed' "$T/policyd.log")
+        [ "$after" -gt "$before" ] && return 0
+        sleep 0.05
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# postmap against policyd: pmq MAP KEY -> prints the answer; exit status is postmap's.
+pmq() {
+    mkdir -p "$T/pmconf"
+    [ -f "$T/pmconf/main.cf" ] || : > "$T/pmconf/main.cf"
+    postmap -c "$T/pmconf" -q "$2" "socketmap:inet:127.0.0.1:$PD_PORT:$1"
+}
+
+# --- readiness, load, smtp-sink and a private Postfix (issues 2 and 4) -------
+
+# Wait until something accepts TCP connections on 127.0.0.1:PORT, at most N tenths
+# of a second (default 100); 0 when it does.
+wait_port() {
+    local i=0
+    while [ $i -lt "${2:-100}" ]; do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# Wait until FILE has a line matching the extended regex RE, at most N tenths of a
+# second (default 100); 0 when it does.
+wait_log() {
+    local i=0
+    while [ $i -lt "${3:-100}" ]; do
+        grep -q -E -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# Many socketmap requests ("MAP KEY" lines on stdin) on one connection to policyd;
+# one reply per line. sockmap_many pipe: send them all before reading.
+sockmap_many() {
+    $PDCLIENT sockmap-stdin 127.0.0.1 "$PD_PORT" "$@"
+}
+
+# Start an smtp-sink on a free port as a fake mail destination; its port goes to
+# the variable named $1. It is stopped by lib_cleanup.
+sink_start() {
+    local port pid
+    need smtp-sink
+    port=$(free_port)
+    smtp-sink -u nobody "127.0.0.1:$port" 100 >>"$T/smtp-sink.log" 2>&1 &
+    pid=$!
+    LIB_PIDS="$LIB_PIDS $pid"
+    if ! wait_port "$port" 100; then
+        echo "# smtp-sink on port $port did not start"
+        return 1
+    fi
+    printf -v "$1" '%s' "$port"
+}
+
+# A private Postfix instance in $T/postfix (config, queue, data, maillog), loopback
+# only, chroot off, smtpd on port $PF_SMTP_PORT, logging to $PF_LOG. Extra main.cf
+# settings come from standard input as "name = value" lines. lib_cleanup stops it.
+pf_start() {
+    local d=$T/postfix line
+    need postfix postconf
+    PF_SMTP_PORT=$(free_port)
+    PF_LOG=$d/maillog
+    mkdir -p "$d/queue" "$d/data"
+    chown postfix "$d/data"
+    cp /usr/share/postfix/master.cf.dist "$d/master.cf"
+    cat > "$d/main.cf" <<EOF2
+compatibility_level = 3.6
+queue_directory = $d/queue
+data_directory = $d/data
+maillog_file = $PF_LOG
+maillog_file_prefixes = $d
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mx.policyd-test.invalid
+mydomain = policyd-test.invalid
+myorigin = \$myhostname
+mydestination =
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+local_recipient_maps =
+smtp_dns_support_level = disabled
+smtpd_banner = \$myhostname ESMTP
+EOF2
+    while IFS= read -r line; do
+        [ -n "$line" ] && postconf -c "$d" -e "$line"
+    done
+    postconf -c "$d" -MX smtp/inet
+    postconf -c "$d" -Me "$PF_SMTP_PORT/inet = $PF_SMTP_PORT inet n - n - - smtpd"
+    postconf -c "$d" -F '*/*/chroot = n'
+    PF_DIR=$d
+    if ! postfix -c "$d" check >"$T/postfix-check.log" 2>&1 ||
+        ! postfix -c "$d" start >>"$T/postfix-check.log" 2>&1; then
+        echo "# postfix did not start:"
+        sed 's/^/#   /' "$T/postfix-check.log"
+        return 1
+    fi
+    wait_port "$PF_SMTP_PORT" 100
+}
+
+# Send one message through the private Postfix's smtpd: pf_send FROM RCPT...; prints
+# the server's reply to each RCPT ("CODE TEXT" lines); exit 0 when the message was
+# accepted for at least one recipient.
+pf_send() {
+    /usr/bin/python3 - "$PF_SMTP_PORT" "$@" <<'EOF2'
+import smtplib, sys
+port, sender, rcpts = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+s = smtplib.SMTP("127.0.0.1", port, timeout=20)
+s.ehlo("client.policyd-test.invalid")
+s.mail(sender)
+accepted = 0
+for r in rcpts:
+    code, text = s.rcpt(r)
+    print("%d %s" % (code, text.decode(errors="replace")))
+    accepted += code // 100 == 2
+rc = 1
+if accepted:
+    code, _ = s.data(b"Subject: policyd test\r\n\r\nhello\r\n")
+    rc = 0 if code == 250 else 1
+s.quit()
+sys.exit(rc)
+EOF2
+}

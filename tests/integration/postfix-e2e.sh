@@ -1,0 +1,51 @@
+#!/bin/bash
+# A real Postfix asks policyd through transport_maps = socketmap: one message to an
+# aol.com and an example.org recipient; the maillog proves that each went where the
+# rules say (the smarthost sink for aol.com, the "direct" sink for the default route).
+. "$top_srcdir/tests/integration/lib.sh"
+need postfix postconf postmap smtp-sink /usr/bin/python3
+
+sink_start SINK1
+ok $? "smtp-sink standing in for the smarthost is listening"
+sink_start SINK2
+ok $? "smtp-sink standing in for direct delivery is listening"
+
+write_conf <<EOF2
+rules = $top_srcdir/rules/large-mailhosts.rules
+route.smarthost = smtp:[127.0.0.1]:$SINK1
+route.direct = smtp:[127.0.0.1]:$SINK2
+default_route = direct
+log_lookups = yes
+EOF2
+start_policyd
+ok $? "policyd starts"
+
+pf_start <<EOF2
+transport_maps = socketmap:inet:127.0.0.1:$PD_PORT:transport
+EOF2
+ok $? "private Postfix starts (smtpd on 127.0.0.1:$PF_SMTP_PORT)"
+
+replies=$(pf_send sender@policyd-test.invalid Someone+Tag@AOL.com user@Example.ORG)
+ok $? "the message is accepted for both recipients"
+echo "$replies" | sed 's/^/# RCPT: /'
+
+wait_log "$PF_LOG" "to=<Someone\+Tag@AOL.com>.*status=sent" 200 &&
+    wait_log "$PF_LOG" "to=<user@Example.ORG>.*status=sent" 200
+ok $? "both recipients are delivered within 20 s"
+
+grep -q -E "to=<Someone\+Tag@AOL.com>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SINK1,.*status=sent" "$PF_LOG"
+ok $? "aol.com recipient went to the smarthost (relay=...:$SINK1)"
+grep -q -E "to=<user@Example.ORG>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SINK2,.*status=sent" "$PF_LOG"
+ok $? "example.org recipient went the default route (relay=...:$SINK2)"
+grep -q -E "status=(deferred|bounced)" "$PF_LOG"
+ok $((!$?)) "nothing deferred or bounced"
+grep -q "lookup.*Someone+Tag@AOL.com" "$T/policyd.log"
+ok $? "policyd logged Postfix's lookup of the recipient as sent (mixed case, extension)"
+
+if [ "$TAP_FAILED" -gt 0 ]; then
+    echo "# maillog:"; sed 's/^/#   /' "$PF_LOG"
+    echo "# policyd.log:"; tail -20 "$T/policyd.log" | sed 's/^/#   /'
+fi
+stop_policyd
+ok $? "policyd stops"
+done_testing

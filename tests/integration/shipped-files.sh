@@ -1,0 +1,208 @@
+#!/bin/sh
+# shipped-files.sh - TAP checks of the shipped files that need no daemon:
+# the man pages render without warnings, the rules file is well formed and
+# routes what it should (first match wins), the example configuration names
+# every setting, and the generated files carry no unsubstituted @VAR@.
+#
+# Run by "make check" with top_srcdir and top_builddir in the environment;
+# by hand: top_srcdir=. top_builddir=BUILD sh tests/integration/shipped-files.sh
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+RULES=$top_srcdir/rules/large-mailhosts.rules
+CONF=$top_srcdir/contrib/policyd.conf
+
+n=0
+failed=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/shipped-files.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+# ok COND-STATUS DESCRIPTION: print one TAP line; status 0 means pass.
+ok() {
+    n=$((n + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $n - $2"
+    else
+        echo "not ok $n - $2"
+        failed=$((failed + 1))
+    fi
+}
+
+# diag TEXT...: a TAP comment, for the reason of a failure.
+diag() {
+    [ -n "$*" ] && printf '%s\n' "$@" | sed 's/^/# /'
+    return 0
+}
+
+# --- man pages ---------------------------------------------------------------
+if command -v groff >/dev/null 2>&1; then
+    have_groff=0
+else
+    have_groff=1
+    diag "groff not found: install groff (Debian: groff-base) to check the man pages"
+fi
+for page in policyd.8 policyd.conf.5 policyd-rules.5; do
+    f=$top_srcdir/man/$page
+    if [ "$have_groff" -eq 0 ]; then
+        # -P-cbu: plain text, no overstriking, so the headings can be grepped.
+        groff -man -Tutf8 -ww -P-cbu "$f" >"$tmp/out" 2>"$tmp/err"
+        rc=$?
+    else
+        rc=127
+        : >"$tmp/out"
+        : >"$tmp/err"
+    fi
+    [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]
+    ok $? "man/$page renders without groff warnings"
+    [ -s "$tmp/err" ] && diag "$(cat "$tmp/err")"
+    grep -q '^NAME' "$tmp/out" && grep -q '^SEE ALSO' "$tmp/out"
+    ok $? "man/$page has NAME and SEE ALSO sections"
+done
+
+# --- the rules file ------------------------------------------------------------
+# Rules without comments and blank lines, as "LINE PATTERN ROUTE..." records.
+awk '{ sub(/#.*/, ""); if (NF) { $1 = $1; print NR, $0 } }' "$RULES" >"$tmp/rules"
+
+[ -s "$tmp/rules" ]
+ok $? "rules file has rules"
+
+awk 'NF != 3 { print FILENAME ":" $1 ": " $0; bad = 1 } END { exit bad }' \
+    "$tmp/rules" >"$tmp/err"
+ok $? "every rule is exactly PATTERN ROUTE"
+diag "$(cat "$tmp/err")"
+
+awk '{ print tolower($2) }' "$tmp/rules" | sort | uniq -d >"$tmp/err"
+[ ! -s "$tmp/err" ]
+ok $? "no pattern appears twice"
+diag "$(cat "$tmp/err")"
+
+awk '$3 != "smarthost" && $3 != "DUNNO" { print "line " $1 ": " $3; bad = 1 } END { exit bad }' \
+    "$tmp/rules" >"$tmp/err"
+ok $? "every route is smarthost or DUNNO"
+diag "$(cat "$tmp/err")"
+
+# Literal patterns: lowercase domains only (no subdomain rules, no
+# addresses, no catch-all: the header of the file says so).
+awk '$2 !~ /^\// && $2 !~ /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/ {
+        print "line " $1 ": " $2; bad = 1 } END { exit bad }' "$tmp/rules" >"$tmp/err"
+ok $? "every literal pattern is a lowercase domain (no .sub, user@, *)"
+diag "$(cat "$tmp/err")"
+
+# Regexes: /RE/ without flags, anchored at both ends (no bare TLD wildcards).
+awk '$2 ~ /^\// && $2 !~ /^\/\^.*\$\/$/ { print "line " $1 ": " $2; bad = 1 } END { exit bad }' \
+    "$tmp/rules" >"$tmp/err"
+ok $? "every regex is anchored with ^ and \$"
+diag "$(cat "$tmp/err")"
+
+# route_of DOMAIN: first-match evaluation of the rules file, the way policyd
+# does it for a domain.  Prints the route, or NONE.  The shipped regexes
+# use only syntax where PCRE2 and POSIX ERE agree, so grep -E stands in.
+route_of() {
+    while read -r line pat route; do
+        case $pat in
+        /*/)
+            re=${pat#/}
+            re=${re%/}
+            if printf '%s\n' "$1" | grep -Eq -- "$re"; then
+                echo "$route"
+                return
+            fi
+            ;;
+        *)
+            if [ "$pat" = "$1" ]; then
+                echo "$route"
+                return
+            fi
+            ;;
+        esac
+    done <"$tmp/rules"
+    echo NONE
+}
+
+# DOMAIN EXPECTED-ROUTE
+while read -r dom want; do
+    got=$(route_of "$dom")
+    [ "$got" = "$want" ]
+    ok $? "$dom -> $want"
+    [ "$got" = "$want" ] || diag "got $got"
+done <<'EOF'
+gmail.com smarthost
+googlemail.com smarthost
+outlook.com smarthost
+hotmail.com smarthost
+hotmail.co.uk smarthost
+hotmail.com.br smarthost
+live.com smarthost
+msn.com smarthost
+yahoo.com smarthost
+yahoo.co.uk smarthost
+yahoo.fr smarthost
+yahoo.de smarthost
+yahoo.co.in smarthost
+yahoo.com.ar smarthost
+ymail.com smarthost
+aol.com smarthost
+verizon.net smarthost
+gmx.de smarthost
+gmx.net smarthost
+web.de smarthost
+icloud.com smarthost
+me.com smarthost
+yahoo.co.jp DUNNO
+passport.com NONE
+example.com NONE
+sub.aol.com NONE
+mail.gmail.com NONE
+notgmx.net NONE
+yahoo.com.evil.example NONE
+myyahoo.co.uk.example NONE
+yahoo.info NONE
+yahoo.co.jpn NONE
+xyahoo.de NONE
+outlook.de NONE
+live.de NONE
+EOF
+
+# yahoo.co.jp must be exempted before any regex that would match it.
+first_jp=$(awk '$2 == "yahoo.co.jp" { print $1; exit }' "$tmp/rules")
+first_re=$(awk '$2 ~ /^\// { print $1; exit }' "$tmp/rules")
+[ -n "$first_jp" ] && [ -n "$first_re" ] && [ "$first_jp" -lt "$first_re" ]
+ok $? "yahoo.co.jp DUNNO comes before the first regex"
+
+# --- the example configuration ------------------------------------------------
+# Every setting of SPEC section 2 appears, as "name =" or "#name =".
+missing=
+for name in listen unix_mode unix_owner unix_group allow rules default_route \
+    redis redis_db redis_username redis_password_file redis_prefix \
+    redis_timeout redis_unavailable max_connections max_request_size \
+    idle_timeout user group pidfile log_target log_facility log_lookups; do
+    grep -Eq "^#?$name[[:space:]]*=" "$CONF" || missing="$missing $name"
+done
+[ -z "$missing" ]
+ok $? "contrib/policyd.conf names every setting"
+[ -z "$missing" ] || diag "missing:$missing"
+
+grep -Eq '^route\.smarthost[[:space:]]*=[[:space:]]*[a-z]+:' "$CONF"
+ok $? "contrib/policyd.conf defines route.smarthost"
+
+sed -n 's/^\([a-z_.]*\)[[:space:]]*=.*/\1/p' "$CONF" | sort | uniq -d >"$tmp/err"
+[ ! -s "$tmp/err" ]
+ok $? "contrib/policyd.conf sets no name twice"
+diag "$(cat "$tmp/err")"
+
+# --- generated files ------------------------------------------------------------
+for f in contrib/systemd/policyd.service contrib/policyd-dev.conf; do
+    g=$top_builddir/$f
+    [ -s "$g" ] && ! grep -q '@[a-z_]*@' "$g"
+    ok $? "$f is generated with every @VAR@ substituted"
+done
+
+grep -Eq '^ExecStart=/[^ ]*/policyd -f( |$)' "$top_builddir/contrib/systemd/policyd.service" &&
+    grep -q '^Type=notify$' "$top_builddir/contrib/systemd/policyd.service"
+ok $? "policyd.service starts policyd -f by absolute path, Type=notify"
+
+grep -Eq "^rules = /.*/rules/\*\.rules\$" "$top_builddir/contrib/policyd-dev.conf"
+ok $? "policyd-dev.conf names the rules by absolute path"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

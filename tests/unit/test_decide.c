@@ -1,0 +1,212 @@
+/* test_decide.c - the decision engine: overrides, then rules, then default_route; explain. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "decide.h"
+#include "diag.h"
+#include "overrides.h"
+#include "snapshot.h"
+#include "tap.h"
+
+static char test_dir[] = "/tmp/test_decide.XXXXXX";
+
+/* Write text to test_dir/name; returns the path in a static buffer. */
+static const char *test_write(const char *name, const char *text)
+{
+    static char path[256];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", test_dir, name);
+    f = fopen(path, "w");
+    if (f == NULL)
+        abort();
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* Build a snapshot from the config text; abort when it has errors. */
+static struct snapshot *test_snapshot(const char *conf)
+{
+    struct diag *d = diag_new();
+    struct snapshot *s = snapshot_build(test_write("policyd.conf", conf), d);
+
+    if (s == NULL) {
+        diag_print(d, stdout);
+        abort();
+    }
+    diag_free(d);
+    return s;
+}
+
+/* Decide key and return "ANSWER RESULT" / "NOTFOUND" / "TEMP" / "ERROR" in a static buffer. */
+static const char *test_decide(const struct snapshot *s, const struct overrides *ov,
+                               const char *key, uint64_t now, struct decision *dec)
+{
+    static char out[512];
+    char buf[512];
+    struct addr a;
+
+    if (addr_parse(key, strlen(key), buf, sizeof(buf), &a) < 0)
+        return "BADKEY";
+    decide(s, ov, &a, now, dec);
+    switch (dec->answer) {
+    case DECIDE_FOUND:
+        snprintf(out, sizeof(out), "%.*s", (int)dec->result_len, dec->result);
+        return out;
+    case DECIDE_NOTFOUND:
+        return "NOTFOUND";
+    case DECIDE_TEMP:
+        return "TEMP";
+    default:
+        return "ERROR";
+    }
+}
+
+static const char *const conf_common = "rules = a.rules, b.rules\n"
+                                       "route.smarthost = smtp:[relay.example]:587\n"
+                                       "route.direct = smtp:\n";
+
+/* Precedence without overrides: rules across files in order, DUNNO, default_route. */
+static void test_rules_and_default(void)
+{
+    static const struct {
+        const char *key, *want;
+        int source;
+    } cases[] = {
+        {"User+x@AOL.com", "smtp:[relay.example]:587", DECIDE_SRC_RULE},
+        {"x@sub.gmx.de", "smtp:[relay.example]:587", DECIDE_SRC_RULE}, /* b.rules regex */
+        {"x@yahoo.co.jp", "NOTFOUND", DECIDE_SRC_RULE},                /* DUNNO, no default */
+        {"x@example.org", "smtp:", DECIDE_SRC_DEFAULT},
+        {"*", "smtp:", DECIDE_SRC_DEFAULT},
+        {"boss@aol.com", "relay:[10.1.1.1]", DECIDE_SRC_RULE}, /* the first rule in file order */
+    };
+    struct snapshot *s;
+    struct decision dec;
+    char conf[1024];
+    size_t i;
+
+    test_write("a.rules", "boss@aol.com relay:[10.1.1.1]\n"
+                          "aol.com smarthost\n"
+                          "yahoo.co.jp DUNNO\n");
+    test_write("b.rules", "/(^|\\.)gmx\\.de$/ smarthost\n"
+                          "/^yahoo\\./ smarthost\n");
+    snprintf(conf, sizeof(conf), "%sdefault_route = direct\n", conf_common);
+    s = test_snapshot(conf);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        is_str(test_decide(s, NULL, cases[i].key, 0, &dec), cases[i].want, cases[i].key);
+        is_int(dec.source, cases[i].source, "  source");
+    }
+    snapshot_unref(s);
+}
+
+/* Overrides come first; most specific wins; invalid values are skipped; TTLs honoured. */
+static void test_overrides(void)
+{
+    struct overrides *ov = overrides_new();
+    struct snapshot *s;
+    struct decision dec;
+    char conf[1024], line[512];
+    size_t n;
+
+    test_write("a.rules", "aol.com smarthost\n");
+    test_write("b.rules", "# empty\n");
+    snprintf(conf, sizeof(conf), "%sredis = tcp:127.0.0.1:6379\n", conf_common);
+    s = test_snapshot(conf);
+
+    is_str(test_decide(s, ov, "x@aol.com", 1000, &dec), "TEMP", "never loaded: tempfail");
+    is_str(test_decide(s, ov, "*", 1000, &dec), "NOTFOUND", "never loaded: '*' is still not found");
+    overrides_set_loaded(ov, 1);
+    is_str(test_decide(s, ov, "x@aol.com", 1000, &dec), "smtp:[relay.example]:587",
+           "loaded, no override: the rule");
+
+    overrides_set(ov, "aol.com", 7, "direct", 6, 0);
+    is_str(test_decide(s, ov, "x@aol.com", 1000, &dec),
+           "smtp:", "exact-domain override beats rule");
+    is_int(dec.source, DECIDE_SRC_OVERRIDE, "  source override");
+    n = decide_explain(&dec, "policyd:", line, sizeof(line));
+    ok(n < sizeof(line) && strstr(line, "policyd:route:aol.com") != NULL, "explain names the key");
+    ok(strstr(line, "no ttl") != NULL, "explain says no ttl");
+
+    overrides_set(ov, "x@aol.com", 9, "smtp:[10.9.9.9]", 15, 0);
+    is_str(test_decide(s, ov, "X+tag@AOL.com", 1000, &dec), "smtp:[10.9.9.9]",
+           "address override beats domain override");
+    overrides_set(ov, ".aol.com", 8, "smarthost", 9, 0);
+    overrides_set(ov, ".b.aol.com", 10, "DUNNO", 5, 0);
+    is_str(test_decide(s, ov, "y@a.aol.com", 1000, &dec), "smtp:[relay.example]:587",
+           "parent override for a subdomain");
+    is_str(test_decide(s, ov, "y@a.b.aol.com", 1000, &dec), "NOTFOUND",
+           "longest parent wins, DUNNO stops");
+
+    overrides_set(ov, "gmx.de", 6, "nosuchroute", 11, 0);
+    overrides_set(ov, ".de", 3, "direct", 6, 0);
+    is_str(test_decide(s, ov, "y@gmx.de", 1000, &dec),
+           "smtp:", "invalid value skipped, next less specific applies");
+
+    overrides_set(ov, "web.de", 6, "smarthost", 9, 5000);
+    is_str(test_decide(s, ov, "y@web.de", 4000, &dec), "smtp:[relay.example]:587",
+           "override with time left applies");
+    n = decide_explain(&dec, "policyd:", line, sizeof(line));
+    ok(strstr(line, "ttl=1s") != NULL, "explain shows the remaining ttl (%s)", line);
+    is_str(test_decide(s, ov, "y@web.de", 5000, &dec),
+           "smtp:", "expired override no longer applies (.de applies)");
+    snapshot_unref(s);
+
+    snprintf(conf, sizeof(conf), "%sredis = tcp:127.0.0.1:6379\nredis_unavailable = rules\n",
+             conf_common);
+    s = test_snapshot(conf);
+    overrides_set_loaded(ov, 0);
+    is_str(test_decide(s, ov, "x@aol.com", 1000, &dec), "smtp:[relay.example]:587",
+           "never loaded, redis_unavailable = rules: the rule");
+    snapshot_unref(s);
+    overrides_free(ov);
+}
+
+/* Explanations for rules, DUNNO and the default. */
+static void test_explain(void)
+{
+    struct snapshot *s;
+    struct decision dec;
+    char conf[1024], line[512];
+
+    test_write("a.rules", "aol.com smarthost\nyahoo.co.jp DUNNO\n");
+    test_write("b.rules", "");
+    s = test_snapshot(conf_common);
+    test_decide(s, NULL, "x@aol.com", 0, &dec);
+    decide_explain(&dec, "", line, sizeof(line));
+    ok(strstr(line, "a.rules:1: aol.com") != NULL && strncmp(line, "smtp:[relay", 11) == 0,
+       "explain rule: %s", line);
+    test_decide(s, NULL, "x@yahoo.co.jp", 0, &dec);
+    decide_explain(&dec, "", line, sizeof(line));
+    ok(strstr(line, "a.rules:2") != NULL && strstr(line, "DUNNO") != NULL, "explain DUNNO: %s",
+       line);
+    test_decide(s, NULL, "x@example.org", 0, &dec);
+    decide_explain(&dec, "", line, sizeof(line));
+    ok(strncmp(line, "NOTFOUND", 8) == 0, "explain nothing: %s", line);
+    snapshot_unref(s);
+    snprintf(conf, sizeof(conf), "%sdefault_route = smtp:[fallback.example]\n", conf_common);
+    s = test_snapshot(conf);
+    test_decide(s, NULL, "x@example.org", 0, &dec);
+    decide_explain(&dec, "", line, sizeof(line));
+    is_str(line, "smtp:[fallback.example] (default_route)", "explain default");
+    snapshot_unref(s);
+}
+
+int main(void)
+{
+    if (mkdtemp(test_dir) == NULL)
+        return 1;
+    test_rules_and_default();
+    test_overrides();
+    test_explain();
+    unlink(test_write("a.rules", ""));
+    unlink(test_write("b.rules", ""));
+    unlink(test_write("policyd.conf", ""));
+    rmdir(test_dir);
+    return done_testing();
+}

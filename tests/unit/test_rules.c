@@ -1,0 +1,441 @@
+/* test_rules.c - rule files: matching order, pattern forms, files and globs, limits, speed. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rules.h"
+#include "tap.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#ifndef TEST_ASAN
+#define TEST_ASAN 0
+#endif
+
+#define NBUF 3
+#define NQ 8
+
+/* One lookup: key, expected rc, result ("" for DUNNO), "FILE:LINE" and pattern of the hit. */
+struct query {
+    const char *key;
+    int rc;
+    const char *result;
+    const char *where;
+    const char *pattern;
+};
+
+/* One case: up to NBUF buffers (named a.rules, b.rules, c.rules) and the lookups. */
+struct match_case {
+    const char *name;
+    const char *buf[NBUF];
+    struct query q[NQ];
+};
+
+static const struct match_case cases[] = {
+    {"exact domain",
+     {"example.com relay:e\n"},
+     {{"example.com", 1, "relay:e", "a.rules:1", "example.com"},
+      {"user@example.com", 1, "relay:e", "a.rules:1", "example.com"},
+      {"sub.example.com", 0, NULL, NULL, NULL},
+      {"example.org", 0, NULL, NULL, NULL},
+      {"xexample.com", 0, NULL, NULL, NULL}}},
+    {"subdomains, not the parent itself",
+     {"# comment\n\n.example.com relay:sub\n"},
+     {{"a.example.com", 1, "relay:sub", "a.rules:3", ".example.com"},
+      {"x@a.b.example.com", 1, "relay:sub", "a.rules:3", ".example.com"},
+      {"example.com", 0, NULL, NULL, NULL},
+      {"badexample.com", 0, NULL, NULL, NULL},
+      {"com", 0, NULL, NULL, NULL}}},
+    {"address, extension already stripped",
+     {"User@Example.COM relay:u\n"},
+     {{"user@example.com", 1, "relay:u", "a.rules:1", "User@Example.COM"},
+      {"other@example.com", 0, NULL, NULL, NULL},
+      {"example.com", 0, NULL, NULL, NULL}}},
+    {"regex anchored and unanchored",
+     {"/^mail\\./ relay:m\n/aol/i relay:a\n"},
+     {{"mail.example.com", 1, "relay:m", "a.rules:1", "/^mail\\./"},
+      {"x.mail.example.com", 0, NULL, NULL, NULL},
+      {"foo.aol.com", 1, "relay:a", "a.rules:2", "/aol/i"},
+      {"user@aolx.net", 1, "relay:a", "a.rules:2", "/aol/i"},
+      {"example.com", 0, NULL, NULL, NULL}}},
+    {"regex is caseless, against the domain only",
+     {"/^AOL\\.COM$/ relay:a\n/^user/ relay:u\n"},
+     {{"aol.com", 1, "relay:a", "a.rules:1", "/^AOL\\.COM$/"},
+      {"user@example.com", 0, NULL, NULL, NULL}}},
+    {"regex with the x flag, a blank and an escaped slash",
+     {"/^ya hoo \\. (com|de) $/x relay:y\n/^a\\/b$/ relay:s\n"},
+     {{"yahoo.com", 1, "relay:y", "a.rules:1", "/^ya hoo \\. (com|de) $/x"},
+      {"yahoo.de", 1, "relay:y", "a.rules:1", NULL},
+      {"yahoo.fr", 0, NULL, NULL, NULL},
+      {"a/b", 1, "relay:s", "a.rules:2", "/^a\\/b$/"}}},
+    {"star matches everything else",
+     {"example.com relay:e\n* relay:all\n"},
+     {{"example.com", 1, "relay:e", "a.rules:1", NULL},
+      {"foo.net", 1, "relay:all", "a.rules:2", "*"},
+      {"u@foo.net", 1, "relay:all", "a.rules:2", "*"},
+      {"*", 0, NULL, NULL, NULL}}},
+    {"DUNNO stops the search",
+     {"example.com DUNNO\n.example.com dunno\n* relay:all\n"},
+     {{"example.com", 1, "", "a.rules:1", "example.com"},
+      {"a.example.com", 1, "", "a.rules:2", ".example.com"},
+      {"other.com", 1, "relay:all", "a.rules:3", "*"}}},
+    {"regex before literal wins",
+     {"/example/ relay:re\nexample.com relay:lit\n"},
+     {{"example.com", 1, "relay:re", "a.rules:1", NULL}}},
+    {"literal before regex wins",
+     {"example.com relay:lit\n/example/ relay:re\n"},
+     {{"example.com", 1, "relay:lit", "a.rules:1", NULL},
+      {"example.net", 1, "relay:re", "a.rules:2", NULL}}},
+    {"first match wins among literal kinds",
+     {".org relay:org\n.example.com relay:ex\nexample.com relay:d\nuser@example.com relay:u\n"},
+     {{"a.example.com", 1, "relay:ex", "a.rules:2", ".example.com"},
+      {"user@example.com", 1, "relay:d", "a.rules:3", "example.com"},
+      {"a.example.org", 1, "relay:org", "a.rules:1", ".org"},
+      {"example.com", 1, "relay:d", "a.rules:3", NULL}}},
+    {"a shorter parent listed first wins",
+     {".com relay:com\n.example.com relay:ex\n"},
+     {{"a.b.example.com", 1, "relay:com", "a.rules:1", ".com"},
+      {"example.com", 1, "relay:com", "a.rules:1", NULL}}},
+    {"address before domain wins",
+     {"user@example.com relay:u\n.example.com relay:s\nexample.com relay:d\n"},
+     {{"user@example.com", 1, "relay:u", "a.rules:1", NULL},
+      {"other@example.com", 1, "relay:d", "a.rules:3", NULL},
+      {"user@a.example.com", 1, "relay:s", "a.rules:2", NULL}}},
+    {"across files in the order added",
+     {"/\\.de$/ relay:a\n", "web.de relay:b\n.net relay:bn\n", "* relay:c\n/net/ relay:cn\n"},
+     {{"web.de", 1, "relay:a", "a.rules:1", NULL},
+      {"x.net", 1, "relay:bn", "b.rules:2", NULL},
+      {"network.org", 1, "relay:c", "c.rules:1", NULL}}},
+    {"duplicate literal keeps the first",
+     {"example.com relay:first\n", "EXAMPLE.COM relay:second\n"},
+     {{"example.com", 1, "relay:first", "a.rules:1", NULL}}},
+    {"trailing dot in patterns",
+     {"Example.com. relay:t\n.example.org. relay:p\nu@example.net. relay:u\n"},
+     {{"example.com", 1, "relay:t", "a.rules:1", "Example.com."},
+      {"a.example.org", 1, "relay:p", "a.rules:2", ".example.org."},
+      {"u@example.net", 1, "relay:u", "a.rules:3", NULL}}},
+    {"named routes and literal texts",
+     {"example.com smarthost\nexample.net   error:5.7.1 no mail for you  # why\r\n"
+      "example.org\tdirect\t\n"},
+     {{"example.com", 1, "smtp:[relay.example]:587", "a.rules:1", NULL},
+      {"example.net", 1, "error:5.7.1 no mail for you", "a.rules:2", NULL},
+      {"example.org", 1, "smtp:", "a.rules:3", NULL}}},
+    {"last line without newline, leading blanks",
+     {"  \t example.com relay:x"},
+     {{"example.com", 1, "relay:x", "a.rules:1", "example.com"}}},
+};
+
+/* Fill an addr for the already normalised key s, as addr.c would. */
+static void test_key(const char *s, struct addr *a)
+{
+    const char *at = strrchr(s, '@');
+
+    memset(a, 0, sizeof(*a));
+    if (strcmp(s, "*") == 0) {
+        a->wildcard = 1;
+        return;
+    }
+    if (at != NULL) {
+        a->address = s;
+        a->address_len = strlen(s);
+        a->local = s;
+        a->local_len = (size_t)(at - s);
+        a->domain = at + 1;
+    } else {
+        a->domain = s;
+    }
+    a->domain_len = strlen(a->domain);
+}
+
+/* The routes every test uses. */
+static struct routes *test_routes(void)
+{
+    struct routes *rt = routes_new();
+    char err[256];
+
+    ok(rt != NULL &&
+           routes_define(rt, "smarthost", "smtp:[relay.example]:587", err, sizeof(err)) == 0 &&
+           routes_define(rt, "direct", "smtp:", err, sizeof(err)) == 0,
+       "routes defined");
+    return rt;
+}
+
+/* Run one lookup and compare everything the hit says. */
+static void test_query(const struct rules *r, const char *cname, const struct query *q)
+{
+    struct rule_hit hit;
+    struct addr key;
+    char where[512], name[512];
+    int rc;
+
+    test_key(q->key, &key);
+    memset(&hit, 0, sizeof(hit));
+    rc = rules_match(r, &key, &hit);
+    snprintf(name, sizeof(name), "%s: %s", cname, q->key);
+    if (!is_int(rc, q->rc, name) || rc != 1)
+        return;
+    if (q->result[0] == '\0')
+        ok(hit.result == NULL, "%s: DUNNO has no result", name);
+    else
+        is_mem(hit.result, hit.result_len, q->result, name);
+    snprintf(where, sizeof(where), "%s:%u", hit.file ? hit.file : "(null)", hit.line);
+    is_str(where, q->where, name);
+    if (q->pattern != NULL)
+        is_str(hit.pattern, q->pattern, name);
+}
+
+/* The table of matching cases. */
+static void test_cases(const struct routes *rt)
+{
+    static const char *const names[NBUF] = {"a.rules", "b.rules", "c.rules"};
+    size_t i, j;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct match_case *c = &cases[i];
+        struct rules *r = rules_new();
+        struct diag *d = diag_new();
+        int rc = 0;
+
+        for (j = 0; j < NBUF && c->buf[j] != NULL; j++)
+            rc |= rules_add_buffer(r, names[j], c->buf[j], strlen(c->buf[j]), rt, d);
+        if (!ok(rc == 0 && rules_finish(r, d) == 0 && diag_errors(d) == 0, "%s: loads", c->name))
+            diag_print(d, stdout);
+        is_int((long long)rules_file_count(r), (long long)j, c->name);
+        for (j = 0; j < NQ && c->q[j].key != NULL; j++)
+            test_query(r, c->name, &c->q[j]);
+        rules_free(r);
+        diag_free(d);
+    }
+}
+
+/* Whether some diagnostic contains needle. */
+static int test_diag_has(const struct diag *d, const char *needle)
+{
+    size_t i;
+
+    for (i = 0; i < diag_count(d); i++)
+        if (strstr(diag_text(d, i), needle) != NULL)
+            return 1;
+    return 0;
+}
+
+/* Counts, warnings, adding after finish, NULL free, the regex resource limit. */
+static void test_misc(const struct routes *rt)
+{
+    static const char text[] = "example.com relay:a\nexample.com relay:b\n/x@y/ relay:c\n"
+                               "/^(a+)+$/ relay:slow\n";
+    struct rules *r = rules_new();
+    struct diag *d = diag_new();
+    struct rule_hit hit;
+    struct addr key;
+
+    rules_free(NULL);
+    is_int(rules_add_buffer(r, "m.rules", text, strlen(text), rt, d), 0, "warnings only: 0");
+    is_int((long long)rules_count(r), 3, "duplicate not counted as a rule");
+    is_int((long long)diag_warnings(d), 2, "two warnings");
+    ok(test_diag_has(d, "m.rules:2: warning: duplicate pattern 'example.com' (first at m.rules:1)"),
+       "duplicate names the first line");
+    ok(test_diag_has(d, "m.rules:3: warning: regex contains '@'"), "regex with @ warned");
+    test_key("example.com", &key);
+    is_int(rules_match(r, &key, &hit), 1, "literal matches before rules_finish");
+    is_int(rules_finish(r, d), 0, "finish");
+    is_int(rules_add_buffer(r, "late.rules", "x.com relay:x\n", 14, rt, d), -1,
+           "no rules after finish");
+    test_key("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", &key);
+    is_int(rules_match(r, &key, &hit), -1, "catastrophic regex hits the match limit: -1");
+    test_key("aaaa", &key);
+    is_int(rules_match(r, &key, &hit), 1, "the same regex still matches a short key");
+    rules_free(r);
+    diag_free(d);
+}
+
+/* Write text to dir/name. */
+static void test_write(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    ok(f != NULL && fputs(text, f) >= 0 && fclose(f) == 0, "write %s", name);
+}
+
+/* Files and globs: lexical order, no match, missing path, directory. */
+static void test_files(const struct routes *rt)
+{
+    char dir[] = "/tmp/test_rules.XXXXXX", pat[512], path[512];
+    struct rules *r = rules_new();
+    struct diag *d = diag_new();
+    struct rule_hit hit;
+    struct addr key;
+
+    if (!ok(mkdtemp(dir) != NULL, "temp dir"))
+        return;
+    test_write(dir, "b.rules", "example.com relay:b\nb.com relay:b\n");
+    test_write(dir, "a.rules", "example.com relay:a\n");
+    test_write(dir, "c.txt", "* relay:c\n");
+    snprintf(pat, sizeof(pat), "%s/*.rules", dir);
+    is_int(rules_add_files(r, pat, rt, d), 0, "glob loads");
+    is_int((long long)rules_file_count(r), 2, "glob matched two files");
+    test_key("example.com", &key);
+    snprintf(path, sizeof(path), "%s/a.rules", dir);
+    ok(rules_match(r, &key, &hit) == 1 && strcmp(hit.file, path) == 0 && hit.line == 1,
+       "a.rules comes first");
+    ok(test_diag_has(d, "b.rules:1: warning: duplicate pattern"), "b.rules duplicate warned");
+    snprintf(pat, sizeof(pat), "%s/*.none", dir);
+    is_int(rules_add_files(r, pat, rt, d), 0, "glob without match: 0");
+    ok(test_diag_has(d, "*.none: warning: no file matches"), "glob without match warned");
+    snprintf(pat, sizeof(pat), "%s/missing.rules", dir);
+    is_int(rules_add_files(r, pat, rt, d), -1, "missing path: -1");
+    ok(test_diag_has(d, "missing.rules: cannot open: No such file or directory"),
+       "missing path reported");
+    is_int(rules_add_files(r, dir, rt, d), -1, "directory: -1");
+    ok(test_diag_has(d, "cannot open: Is a directory"), "directory reported");
+    is_int((long long)diag_errors(d), 2, "two errors");
+    rules_free(r);
+    diag_free(d);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/b.rules", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/c.txt", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/a.rules", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* Monotonic time in nanoseconds. */
+static double test_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* Sort helper for doubles. */
+static int test_dcmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * Distinct keys per round: a hot set, as real mail traffic has. Far larger sets
+ * measure the machine's cache misses rather than the lookup (see the report).
+ */
+#define PERF_KEYS 1000
+#define PERF_ROUNDS 15
+
+/* Median over rounds of the nanoseconds per lookup of keys[0..n). */
+static double test_time_lookups(const struct rules *r, struct addr *keys, size_t n, size_t *hits)
+{
+    double t[PERF_ROUNDS];
+    struct rule_hit hit;
+    size_t i, k;
+
+    *hits = 0;
+    for (k = 0; k < PERF_ROUNDS; k++) {
+        double t0 = test_now();
+
+        for (i = 0; i < n; i++)
+            *hits += rules_match(r, &keys[i], &hit) == 1;
+        t[k] = (test_now() - t0) / (double)n;
+    }
+    qsort(t, PERF_ROUNDS, sizeof(t[0]), test_dcmp);
+    return t[PERF_ROUNDS / 2];
+}
+
+/* Peak RSS of this process in MB. */
+static double test_rss_mb(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
+/* One million literal domains: load time, memory and lookup speed against ten rules. */
+static void test_perf(const struct routes *rt)
+{
+    static const char *const tld[] = {"com", "net", "org", "de", "co.uk", "fr"};
+    const size_t big = 1000000;
+    char *text = malloc(big * 40), *keybuf = malloc(PERF_KEYS * 40);
+    struct addr *keys = calloc(PERF_KEYS, sizeof(*keys));
+    struct rules *small = rules_new(), *large = rules_new();
+    struct diag *d = diag_new();
+    double t0, load, rss0, rss1, ts, tl;
+    size_t len = 0, slen, i, hs, hl;
+
+    if (!ok(text && keybuf && keys && small && large && d, "perf: allocations"))
+        return;
+    for (i = 0; i < big; i++)
+        len += (size_t)sprintf(text + len, "h%zx-%zu.example.%s smarthost\n", i * 2654435761u % big,
+                               i, tld[i % 6]);
+    slen = 0;
+    for (i = 0; i < 10; i++) /* the first ten lines of the big list */
+        slen = (size_t)((char *)memchr(text + slen, '\n', len - slen) - text) + 1;
+    rss0 = test_rss_mb();
+    t0 = test_now();
+    ok(rules_add_buffer(large, "big.rules", text, len, rt, d) == 0 && rules_finish(large, d) == 0,
+       "perf: 1000000 rules load");
+    load = (test_now() - t0) / 1e9;
+    rss1 = test_rss_mb();
+    is_int((long long)rules_count(large), (long long)big, "perf: all rules counted");
+    ok(rules_add_buffer(small, "small.rules", text, slen, rt, d) == 0 &&
+           rules_finish(small, d) == 0 && rules_count(small) == 10,
+       "perf: 10 rules load");
+    /* Keys: a quarter hit the first ten rules, a quarter (addresses) hit other rules of the
+     * big list, half miss (domains and addresses numbered past its end). */
+    for (i = 0; i < PERF_KEYS; i++) {
+        char *k = keybuf + i * 40;
+        size_t line = i % 4 == 0 ? i % 10 : i % 4 == 1 ? (i * 7919) % big : big + i;
+
+        if (i % 2 == 1)
+            sprintf(k, "u%zu@h%zx-%zu.example.%s", i, line * 2654435761u % big, line,
+                    tld[line % 6]);
+        else
+            sprintf(k, "h%zx-%zu.example.%s", line * 2654435761u % big, line, tld[line % 6]);
+        test_key(k, &keys[i]);
+    }
+    ts = test_time_lookups(small, keys, PERF_KEYS, &hs);
+    tl = test_time_lookups(large, keys, PERF_KEYS, &hl);
+    ok(hs > 0 && hl > hs, "perf: lookups hit (%zu small, %zu large)", hs, hl);
+    printf("# load %.3f s, peak RSS %.0f MB -> %.0f MB, lookup %.1f ns (10 rules) vs %.1f ns "
+           "(1000000 rules)%s\n",
+           load, rss0, rss1, ts, tl, TEST_ASAN ? " [ASan]" : "");
+    ok(load < 3.0, "perf: load %.3f s < 3 s", load);
+    ok(rss1 - rss0 < (TEST_ASAN ? 600.0 : 200.0), "perf: RSS growth %.0f MB", rss1 - rss0);
+    ok(tl < 3.0 * ts, "perf: lookup with 1000000 rules %.1f ns within 3x of %.1f ns", tl, ts);
+    rules_free(small);
+    rules_free(large);
+    diag_free(d);
+    free(text);
+    free(keybuf);
+    free(keys);
+}
+
+int main(void)
+{
+    struct routes *rt = test_routes();
+
+    test_cases(rt);
+    test_misc(rt);
+    test_files(rt);
+    test_perf(rt);
+    routes_free(rt);
+    return done_testing();
+}
