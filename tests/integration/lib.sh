@@ -11,10 +11,13 @@ chmod 755 "$T"
 TAP_N=0
 TAP_FAILED=0
 LIB_PIDS=""
+# Functions run first on exit (helper libraries add theirs, e.g. to stop what they started).
+LIB_CLEANUP_HOOKS=""
 
 # Stop everything we started and remove the folder (kept when KEEP=1).
 lib_cleanup() {
-    local p
+    local p h
+    for h in $LIB_CLEANUP_HOOKS; do "$h"; done
     for p in $LIB_PIDS; do kill -TERM "$p" 2>/dev/null; done
     for p in $LIB_PIDS; do lib_wait_gone "$p" 50; kill -KILL "$p" 2>/dev/null; done
     [ -n "${PF_DIR:-}" ] && postfix -c "$PF_DIR" stop >/dev/null 2>&1
@@ -66,6 +69,11 @@ lib_wait_gone() {
     local i=0
     while kill -0 "$1" 2>/dev/null && [ $i -lt "$2" ]; do sleep 0.1; i=$((i + 1)); done
     ! kill -0 "$1" 2>/dev/null
+}
+
+# Print the wall clock in ms (for measuring delays).
+now_ms() {
+    echo $(($(date +%s%N) / 1000000))
 }
 
 # Print a free TCP port on 127.0.0.1.
