@@ -127,8 +127,27 @@ reload_policyd() {
 }
 
 # postmap against policyd: pmq MAP KEY -> prints the answer; exit status is postmap's.
+# (Postfix waits, in 300 ms steps, until a main.cf younger than 2 s has settled: the empty
+# one is dated in the past. A TEMP or PERM answer costs 1 s: postmap sleeps before its
+# fatal exit.)
 pmq() {
     mkdir -p "$T/pmconf"
-    [ -f "$T/pmconf/main.cf" ] || : > "$T/pmconf/main.cf"
+    [ -f "$T/pmconf/main.cf" ] || { : >"$T/pmconf/main.cf" && touch -d '2000-01-01' "$T/pmconf/main.cf"; }
     postmap -c "$T/pmconf" -q "$2" "socketmap:inet:127.0.0.1:$PD_PORT:$1"
+}
+
+# Stop policyd as the last act of a test part: TAP points for its exit on SIGTERM (gone,
+# and every "ready" in the log has its "stopped") and for a log free of sanitizer reports
+# (ASan/UBSan/LSan write theirs to the log, which is policyd's stderr).
+stop_policyd_clean() {
+    stop_policyd &&
+        [ "$(grep -c ': info: ready' "$T/policyd.log")" = "$(grep -c ': info: stopped' "$T/policyd.log")" ]
+    ok $? "policyd stops on SIGTERM${1:+ ($1)}"
+    if grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: ' "$T/policyd.log"; then
+        ok 1 "no sanitizer report in policyd's log${1:+ ($1)}"
+        grep -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/policyd.log" |
+            head -40 | sed 's/^/#   /'
+    else
+        ok 0 "no sanitizer report in policyd's log${1:+ ($1)}"
+    fi
 }

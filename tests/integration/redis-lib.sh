@@ -130,3 +130,41 @@ view_stop() {
     VIEW_CPID=""
     return $st
 }
+
+# --- with the daemon (lib.sh's start_policyd) ------------------------------------------
+
+# pm KEY: the transport map's answer for KEY through postmap: the result, NOTFOUND, or
+# ERROR when postmap reports a query error (a TEMP or PERM reply).
+pm() {
+    local out rc
+    out=$(pmq "${PM_MAP:-transport}" "$1" 2>"$T/pm.err")
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        echo "$out"
+    elif grep -q 'query error' "$T/pm.err"; then
+        echo ERROR
+    elif [ $rc -eq 1 ] && [ ! -s "$T/pm.err" ]; then
+        echo NOTFOUND
+    else
+        echo "postmap exit $rc: $(head -1 "$T/pm.err")"
+    fi
+}
+
+# pm_wait KEY WANT MS: ask with pm until it answers WANT, at most MS ms.
+# Prints the elapsed ms (or "timeout after N ms (last: ANSWER)"); 0 when seen.
+pm_wait() {
+    local start got
+    start=$(now_ms)
+    while :; do
+        got=$(pm "$1")
+        if [ "$got" = "$2" ]; then
+            echo $(($(now_ms) - start))
+            return 0
+        fi
+        if [ $(($(now_ms) - start)) -gt "$3" ]; then
+            echo "timeout after $(($(now_ms) - start)) ms (last: $got)"
+            return 1
+        fi
+        sleep 0.01
+    done
+}
