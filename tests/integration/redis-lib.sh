@@ -168,3 +168,40 @@ pm_wait() {
         sleep 0.01
     done
 }
+
+# sm_wait KEY WANT MS: like pm_wait, with the raw socketmap reply of the transport map
+# through pdclient.py ("OK smtp:", "TEMP ...", "NOTFOUND "); no postmap, so a TEMP reply
+# costs no second.
+sm_wait() {
+    local start got
+    start=$(now_ms)
+    while :; do
+        got=$($PDCLIENT sockmap 127.0.0.1 "$PD_PORT" "transport $1" 2>&1)
+        if [ "$got" = "$2" ]; then
+            echo $(($(now_ms) - start))
+            return 0
+        fi
+        if [ $(($(now_ms) - start)) -gt "$3" ]; then
+            echo "timeout after $(($(now_ms) - start)) ms (last: $got)"
+            return 1
+        fi
+        sleep 0.01
+    done
+}
+
+# redis_save_dataset NAME CMD...: write a data set to $T/NAME.rdb with a scratch
+# redis-server that runs each CMD (one redis-cli command line each), for a later
+# "redis_start_on X PORT --dbfilename NAME.rdb" (a server coming back with other data).
+redis_save_dataset() {
+    local name=$1 port c args
+    shift
+    redis_start "$name"
+    eval "port=\$${name}_PORT"
+    for c in "$@"; do
+        read -r -a args <<<"$c"
+        redis-cli -p "$port" "${args[@]}" >/dev/null
+    done
+    redis-cli -p "$port" save >/dev/null
+    redis_stop "$name"
+    [ -s "$T/$name.rdb" ]
+}
