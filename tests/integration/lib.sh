@@ -132,7 +132,10 @@ reload_policyd() {
 # fatal exit.)
 pmq() {
     mkdir -p "$T/pmconf"
-    [ -f "$T/pmconf/main.cf" ] || { : >"$T/pmconf/main.cf" && touch -d '2000-01-01' "$T/pmconf/main.cf"; }
+    if [ ! -f "$T/pmconf/main.cf" ]; then
+        : >"$T/pmconf/main.cf"
+        touch -d '2000-01-01' "$T/pmconf/main.cf"
+    fi
     postmap -c "$T/pmconf" -q "$2" "socketmap:inet:127.0.0.1:$PD_PORT:$1"
 }
 
@@ -140,8 +143,8 @@ pmq() {
 # and every "ready" in the log has its "stopped") and for a log free of sanitizer reports
 # (ASan/UBSan/LSan write theirs to the log, which is policyd's stderr).
 stop_policyd_clean() {
-    stop_policyd &&
-        [ "$(grep -c ': info: ready' "$T/policyd.log")" = "$(grep -c ': info: stopped' "$T/policyd.log")" ]
+    local log=$T/policyd.log
+    stop_policyd && [ "$(grep -c ': info: ready' "$log")" = "$(grep -c ': info: stopped' "$log")" ]
     ok $? "policyd stops on SIGTERM${1:+ ($1)}"
     if grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: ' "$T/policyd.log"; then
         ok 1 "no sanitizer report in policyd's log${1:+ ($1)}"

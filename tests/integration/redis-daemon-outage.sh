@@ -38,7 +38,7 @@ conf tempfail
 start_policyd
 ok $? "policyd starts"
 t=$(pm_wait x@yahoo.com smtp: 1000)
-ok $? "overrides loaded ($t ms)"
+ok $? "overrides loaded ($t)"
 
 # --- SIGKILL during a load of lookups ---------------------------------------------
 KEYS="x@aol.com x@yahoo.com u+t@web.de y@mx.gmx.de x@gmx.de"
@@ -63,8 +63,9 @@ t0=$(now_ms)
 wait $loader
 ok $? "load client finished"
 n=$(load_field "$T/load1" requests)
+max=$(load_field "$T/load1" max_ms)
 [ "${n:-0}" -gt 400 ]
-ok $? "lookups answered through the kill ($n in 4 s on 4 connections, max $(load_field "$T/load1" max_ms) ms)"
+ok $? "lookups answered through the kill ($n in 4 s on 4 connections, max $max ms)"
 is "$(load_field "$T/load1" failed):$(load_field "$T/load1" temp)" "0:0" \
     "no failed and no TEMP answer"
 is "$(load_answers "$T/load1")" "$WANT" "every answer from the last view"
@@ -75,7 +76,7 @@ ok $? "the outage is logged once it is noticed"
 # back on the same port with the second data set
 redis_start_on B "$B_PORT" --enable-debug-command yes --dbfilename second.rdb
 t=$(pm_wait x@aol.com "$OTHER" 1000)
-ok $? "re-synchronised within 1 s of redis-cli ping succeeding ($t ms)"
+ok $? "re-synchronised within 1 s of redis-cli ping succeeding ($t)"
 is "$(pm x@yahoo.com)" NOTFOUND "an override missing on the new server is gone"
 is "$(pm x@gmx.de)" smtp: "an override new on the server applies"
 is "$(pm u@web.de)" "$SMART" "an unchanged override still applies"
@@ -88,8 +89,9 @@ sleeper=$!
 sleep 0.2
 $PDCLIENT load 127.0.0.1 "$PD_PORT" 3 2 $KEYS >"$T/load2"
 max=$(load_field "$T/load2" max_ms)
-[ "$(load_field "$T/load2" requests)" -gt 100 ] && [ "$max" -lt 100 ]
-ok $? "lookups during DEBUG SLEEP 5 answered at once ($(load_field "$T/load2" requests) in 3 s, max $max ms)"
+n=$(load_field "$T/load2" requests)
+[ "${n:-0}" -gt 100 ] && [ "${max:-1000}" -lt 100 ]
+ok $? "lookups during DEBUG SLEEP 5 answered at once ($n in 3 s, max $max ms)"
 is "$(load_field "$T/load2" failed):$(load_field "$T/load2" temp)" "0:0" \
     "no failed and no TEMP answer during the stall"
 is "$(load_answers "$T/load2")" "answer u+t@web.de=OK $SMART
@@ -102,7 +104,7 @@ grep -q "error: redis tcp:127.0.0.1:$B_PORT: no reply within 500 ms" "$T/policyd
 ok $? "the stall is noticed by the command timeout and logged"
 $R set policyd:route:yahoo.com direct >/dev/null
 t=$(pm_wait x@yahoo.com smtp: 2000)
-ok $? "changes apply again after the stall ($t ms after it ended)"
+ok $? "changes apply again after the stall ($t after it ended)"
 stop_policyd_clean "after the kill and the stall"
 
 # --- start with Redis down --------------------------------------------------------------
@@ -124,7 +126,7 @@ grep -q "error: redis tcp:127.0.0.1:$B_PORT: cannot connect.*overrides not loade
 ok $? "the connect failure is logged"
 redis_start_on B "$B_PORT" --dbfilename second.rdb
 t=$(sm_wait x@aol.com "OK $OTHER" 1000)
-ok $? "Redis up: overrides apply without a restart ($t ms after ping)"
+ok $? "Redis up: overrides apply without a restart ($t after ping)"
 stop_policyd_clean "tempfail"
 
 redis_stop B
@@ -137,7 +139,7 @@ is "$(PM_MAP=explain pm x@aol.com)" "$SMART (rule $T/rules/a.rules:1: aol.com)" 
     "rules: explain names the rule"
 redis_start_on B "$B_PORT" --dbfilename second.rdb
 t=$(pm_wait x@aol.com "$OTHER" 1000)
-ok $? "Redis up: overrides apply without a restart ($t ms after ping)"
+ok $? "Redis up: overrides apply without a restart ($t after ping)"
 is "$(pm x@gmx.de)" smtp: "rules: a new override applies"
 stop_policyd_clean "rules"
 done_testing

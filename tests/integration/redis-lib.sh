@@ -151,38 +151,47 @@ pm() {
 }
 
 # pm_wait KEY WANT MS: ask with pm until it answers WANT, at most MS ms.
-# Prints the elapsed ms (or "timeout after N ms (last: ANSWER)"); 0 when seen.
+# Prints "N ms", the time it took (or "timeout after N ms, last answer: ANSWER"); 0 when seen.
 pm_wait() {
     local start got
     start=$(now_ms)
     while :; do
         got=$(pm "$1")
         if [ "$got" = "$2" ]; then
-            echo $(($(now_ms) - start))
+            echo "$(($(now_ms) - start)) ms"
             return 0
         fi
         if [ $(($(now_ms) - start)) -gt "$3" ]; then
-            echo "timeout after $(($(now_ms) - start)) ms (last: $got)"
+            echo "timeout after $(($(now_ms) - start)) ms, last answer: $got"
             return 1
         fi
         sleep 0.01
     done
 }
 
-# sm_wait KEY WANT MS: like pm_wait, with the raw socketmap reply of the transport map
-# through pdclient.py ("OK smtp:", "TEMP ...", "NOTFOUND "); no postmap, so a TEMP reply
-# costs no second.
+# flip CMD KEY WANT NAME: run CMD (a command line, split at spaces); then the transport
+# answer for KEY must become WANT within 1 s (one TAP point, with the time it took).
+flip() {
+    local t
+    $1 >/dev/null
+    t=$(pm_wait "$2" "$3" 1000)
+    ok $? "$4: $2 -> $3 within 1 s ($t)"
+}
+
+# sm_wait KEY WANT MS: like pm_wait (prints "N ms" or why not), with the raw socketmap
+# reply of the transport map through pdclient.py ("OK smtp:", "TEMP ...", "NOTFOUND "):
+# without postmap, a TEMP reply costs no second.
 sm_wait() {
     local start got
     start=$(now_ms)
     while :; do
         got=$($PDCLIENT sockmap 127.0.0.1 "$PD_PORT" "transport $1" 2>&1)
         if [ "$got" = "$2" ]; then
-            echo $(($(now_ms) - start))
+            echo "$(($(now_ms) - start)) ms"
             return 0
         fi
         if [ $(($(now_ms) - start)) -gt "$3" ]; then
-            echo "timeout after $(($(now_ms) - start)) ms (last: $got)"
+            echo "timeout after $(($(now_ms) - start)) ms, last answer: $got"
             return 1
         fi
         sleep 0.01
