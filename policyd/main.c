@@ -45,6 +45,7 @@ struct main_runtime {
     struct event *ev_hup, *ev_term, *ev_int, *ev_built, *ev_grace;
     int built_pipe[2];
     pthread_t builder;
+    char *pidfile;     /* written at start; a reload may free the cfg that named it */
     int building;      /* a builder thread is running */
     int build_again;   /* SIGHUP arrived while building: build once more */
     int stopping;
@@ -323,6 +324,7 @@ static void main_cleanup(struct main_runtime *rt)
             free(b);
         }
     }
+    free(rt->pidfile);
     redis_client_free(rt->redis);
     server_free(rt->srv);
     overrides_free(rt->ov);
@@ -373,7 +375,7 @@ static int main_run(struct main_runtime *rt, int foreground)
             log_err("detaching: %s", strerror(errno));
             return 1;
         }
-        if (main_write_pidfile(cfg->pidfile) < 0)
+        if ((rt->pidfile = strdup(cfg->pidfile)) == NULL || main_write_pidfile(rt->pidfile) < 0)
             return 1;
     }
     if (main_drop_privileges(cfg) < 0)
@@ -399,9 +401,10 @@ static int main_run(struct main_runtime *rt, int foreground)
             log_warn("telling the parent we are ready: %s", strerror(errno));
         close(ready_fd);
     }
+    /* From here on cfg may be gone: a reload swaps the snapshot and frees this one. */
     event_base_dispatch(rt->base);
-    if (!foreground)
-        unlink(cfg->pidfile);
+    if (rt->pidfile != NULL)
+        unlink(rt->pidfile);
     log_info("stopped");
     return 0;
 }
