@@ -112,6 +112,16 @@ stop_policyd() {
     lib_wait_gone "$PD_PID" 100
 }
 
+# Wait until policyd's log has a line matching the ERE: wait_log PATTERN MS; 0 when it came.
+wait_log() {
+    local start
+    start=$(now_ms)
+    until grep -q -E "$1" "$T/policyd.log"; do
+        [ $(($(now_ms) - start)) -gt "$2" ] && return 1
+        sleep 0.02
+    done
+}
+
 # Send SIGHUP and wait until the log shows the reload finished (ok or failed).
 reload_policyd() {
     local before after i=0

@@ -16,18 +16,9 @@ conf() {
         "redis_timeout = 300ms" "$@" >"$T/conf.in"
     write_conf <"$T/conf.in"
 }
-# wait_log PATTERN MS: until the log has a line matching PATTERN; 0 when it came.
-wait_log() {
-    local start
-    start=$(now_ms)
-    until grep -q -E "$1" "$T/policyd.log"; do
-        [ $(($(now_ms) - start)) -gt "$2" ] && return 1
-        sleep 0.02
-    done
-}
 
 # --- primary + replica on a unix socket --------------------------------------------
-redis_start P
+redis_start P --repl-diskless-sync-delay 0 # no 5 s wait for more replicas
 redis_start S --replicaof 127.0.0.1 "$P_PORT" --unixsocket "$T/replica.sock" --unixsocketperm 700
 start=$(now_ms)
 until redis-cli -p "$S_PORT" info replication | grep -q 'master_link_status:up' ||
@@ -35,13 +26,13 @@ until redis-cli -p "$S_PORT" info replication | grep -q 'master_link_status:up' 
     sleep 0.02
 done
 redis-cli -p "$S_PORT" info replication | grep -q 'master_link_status:up'
-ok $? "replica linked to the primary"
+ok $? "replica linked to the primary ($(($(now_ms) - start)) ms)"
 RP="redis-cli -p $P_PORT"
 $RP set policyd:route:yahoo.com direct >/dev/null
 conf "redis = unix:$T/replica.sock"
 start_policyd
 ok $? "policyd starts with redis = unix:PATH (the replica)"
-t=$(pm_wait x@yahoo.com smtp: 1000)
+t=$(sm_wait x@yahoo.com "OK smtp:" 2000)
 ok $? "loaded from the replica ($t)"
 flip "$RP set policyd:route:aol.com direct" x@aol.com smtp: "SET on the primary"
 flip "$RP set policyd:route:aol.com direct px 1200" x@aol.com smtp: "PX on the primary"
@@ -93,7 +84,7 @@ stop_policyd_clean "wrong ACL user"
 conf "redis = tcp:127.0.0.1:$C_PORT" "redis_username = policyd" "redis_password_file = $T/acl.pw"
 start_policyd
 ok $? "policyd starts with the right ACL user"
-t=$(pm_wait x@aol.com smtp: 1000)
+t=$(sm_wait x@aol.com "OK smtp:" 2000)
 ok $? "right ACL user: the override applies ($t)"
 flip "$RC set policyd:route:aol.com smarthost" x@aol.com "$SMART" "right ACL user: SET"
 stop_policyd_clean "right ACL user"

@@ -8,6 +8,7 @@
 need postmap /usr/bin/python3
 
 SMART="smtp:[127.0.0.1]:2525"
+TEMP="TEMP routing overrides not loaded from Redis yet"
 OTHER="smtp:[10.0.0.2]:25"
 mkdir "$T/rules"
 cat >"$T/rules/a.rules" <<'EOF'
@@ -37,7 +38,7 @@ $R mset policyd:route:aol.com direct policyd:route:yahoo.com direct \
 conf tempfail
 start_policyd
 ok $? "policyd starts"
-t=$(pm_wait x@yahoo.com smtp: 1000)
+t=$(sm_wait x@yahoo.com "OK smtp:" 2000)
 ok $? "overrides loaded ($t)"
 
 # --- SIGKILL during a load of lookups ---------------------------------------------
@@ -105,7 +106,32 @@ ok $? "the stall is noticed by the command timeout and logged"
 $R set policyd:route:yahoo.com direct >/dev/null
 t=$(pm_wait x@yahoo.com smtp: 2000)
 ok $? "changes apply again after the stall ($t after it ended)"
-stop_policyd_clean "after the kill and the stall"
+# stopped while the server stalls: pending commands are dropped, nothing leaks
+$R debug sleep 2 >/dev/null &
+sleeper=$!
+sleep 0.7
+stop_policyd_clean "stopped during a stall"
+wait $sleeper
+
+# --- SIGKILL in the middle of a full load ---------------------------------------------------
+awk 'BEGIN { for (i = 0; i < 100000; i++)
+    printf "*3\r\n$3\r\nSET\r\n$%d\r\npolicyd:route:h%d.example\r\n$6\r\ndirect\r\n",
+        length("policyd:route:h" i ".example"), i }' | $R --pipe >/dev/null
+start_policyd
+ok $? "policyd starts with 100000 keys to load"
+start=$(now_ms)
+until $R client list | grep -q 'cmd=scan\|cmd=get\|cmd=pttl' || [ $(($(now_ms) - start)) -gt 3000 ]; do
+    :
+done
+redis_stop B
+is "$($PDCLIENT sockmap 127.0.0.1 "$PD_PORT" "transport u@h1.example")" "$TEMP" \
+    "killed during the first load: a half-done load never answers"
+redis_start_on B "$B_PORT" --dbfilename second.rdb
+t=$(sm_wait x@aol.com "OK $OTHER" 1000)
+ok $? "loaded from the restarted server ($t after ping)"
+is "$($PDCLIENT sockmap 127.0.0.1 "$PD_PORT" "transport u@h1.example")" "NOTFOUND " \
+    "nothing of the half-done load is left"
+stop_policyd_clean "killed mid-load"
 
 # --- start with Redis down --------------------------------------------------------------
 redis_stop B
@@ -116,8 +142,8 @@ is "$(pm x@aol.com)" ERROR "tempfail: postmap gets a query error"
 grep -q "socketmap server temporary error" "$T/pm.err"
 ok $? "postmap reports a temporary error ($(head -1 "$T/pm.err"))"
 is "$($PDCLIENT sockmap 127.0.0.1 "$PD_PORT" "transport x@aol.com" "transport x@nowhere.example")" \
-    "TEMP routing overrides not loaded from Redis yet
-TEMP routing overrides not loaded from Redis yet" "tempfail: the raw reply is TEMP for every key"
+    "$TEMP
+$TEMP" "tempfail: the raw reply is TEMP for every key"
 is "$($PDCLIENT sockmap 127.0.0.1 "$PD_PORT" "explain x@aol.com")" \
     "OK TEMP (overrides not loaded from Redis yet; redis_unavailable = tempfail)" \
     "explain says why"

@@ -26,7 +26,7 @@ PCC="$PC -c $T/policyd.conf"
 
 start_policyd
 ok $? "policyd starts with redis = tcp:127.0.0.1:PORT"
-t=$(pm_wait x@aol.com "$SMART" 1000)
+t=$(sm_wait x@aol.com "OK $SMART" 2000)
 ok $? "view loaded: the rule answers ($t)"
 
 
@@ -87,6 +87,25 @@ grep -q 'route "nosuchroute" refused: unknown route' "$T/err"
 ok $? "the refusal names the route ($(head -1 "$T/err"))"
 is "$($R exists policyd:route:aol.com)" 0 "nothing written for the refused route"
 is "$(pm x@aol.com)" "$SMART" "the answer is unchanged"
+
+# --- a reload hands the new routes to the Redis client ------------------------------------
+$R set policyd:route:aol.com later >/dev/null
+wait_log "warning: redis tcp:127.0.0.1:$A_PORT: override policyd:route:aol.com ignored: bad route" 1000
+ok $? "an override naming an unknown route is logged"
+is "$(pm x@aol.com)" "$SMART" "and ignored: the rule answers"
+echo "route.later = smtp:[127.0.0.3]:25" >>"$T/policyd.conf"
+reload_policyd
+ok $? "reload adding route.later"
+t=$(pm_wait x@aol.com "smtp:[127.0.0.3]:25" 1000)
+ok $? "after the reload the override applies ($t)"
+sed -i '/^route.later = /d' "$T/policyd.conf"
+n=$(grep -c 'override policyd:route:aol.com ignored: bad route' "$T/policyd.log")
+reload_policyd
+ok $? "reload removing route.later"
+is "$(pm x@aol.com)" "$SMART" "after the reload the override is ignored again"
+is "$(grep -c 'override policyd:route:aol.com ignored: bad route' "$T/policyd.log")" $((n + 1)) \
+    "the reload logs the override it makes invalid"
+$R del policyd:route:aol.com >/dev/null
 
 # --- explain ---------------------------------------------------------------------------
 $R set policyd:route:aol.com direct ex 60 >/dev/null
