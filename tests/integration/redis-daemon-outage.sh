@@ -147,6 +147,9 @@ $TEMP" "tempfail: the raw reply is TEMP for every key"
 is "$($PDCLIENT sockmap 127.0.0.1 "$PD_PORT" "explain x@aol.com")" \
     "OK TEMP (overrides not loaded from Redis yet; redis_unavailable = tempfail)" \
     "explain says why"
+is "$($PDCLIENT policy 127.0.0.1 "$PD_PORT" x@aol.com)" \
+    "action=DEFER_IF_PERMIT 4.3.0 routing data temporarily unavailable" \
+    "tempfail: a policy request is deferred"
 grep -q "error: redis tcp:127.0.0.1:$B_PORT: cannot connect.*overrides not loaded yet" \
     "$T/policyd.log"
 ok $? "the connect failure is logged"
