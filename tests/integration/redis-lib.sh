@@ -2,8 +2,9 @@
 # (TAP ok/is/done_testing, need, free_port, now_ms, the folder $T and the cleanup on exit).
 #
 # Throwaway redis-server processes on free 127.0.0.1 ports (redis_start, redis_start_on,
-# redis_stop), and a redis_view process driven through a coprocess (view_start, view_cmd,
-# view_wait, view_stop). Everything they start is stopped on exit.
+# redis_stop, redis_save_dataset), a redis_view process driven through a coprocess
+# (view_start, view_cmd, view_wait, view_stop), and answers of a running policyd with
+# their timing (pm, pm_wait, flip, sm_wait). Everything they start is stopped on exit.
 
 . "$top_srcdir/tests/integration/lib.sh"
 
