@@ -92,28 +92,30 @@ void log_debug(int level, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Bytes the escaped form of c takes. */
+static size_t log_escaped_len(unsigned char c)
+{
+    return (c >= 0x20 && c < 0x7f && c != '\\') ? 1 : 4;
+}
+
 /* Copy peer bytes as printable ASCII with \xHH escapes, cut with "..." when too long. */
 char *log_escape(char *dst, size_t dstsize, const char *src, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-    size_t i;
+    size_t o = 0, i, total = 0, limit;
 
     if (dstsize == 0)
         return dst;
+    for (i = 0; i < len && total < dstsize; i++)
+        total += log_escaped_len((unsigned char)src[i]);
+    /* Everything fits: all of it. Else as many whole escapes as leave room for "...". */
+    limit = total < dstsize ? dstsize - 1 : (dstsize >= 4 ? dstsize - 4 : dstsize - 1);
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)src[i];
-        size_t need = (c >= 0x20 && c < 0x7f && c != '\\') ? 1 : 4;
 
-        /* keep room for "..." and the NUL when more input follows */
-        if (o + need + (i + 1 < len ? 3 : 0) >= dstsize) {
-            if (o + 3 < dstsize) {
-                memcpy(dst + o, "...", 3);
-                o += 3;
-            }
+        if (o + log_escaped_len(c) > limit)
             break;
-        }
-        if (need == 1) {
+        if (log_escaped_len(c) == 1) {
             dst[o++] = (char)c;
         } else {
             dst[o++] = '\\';
@@ -121,6 +123,10 @@ char *log_escape(char *dst, size_t dstsize, const char *src, size_t len)
             dst[o++] = hex[c >> 4];
             dst[o++] = hex[c & 15];
         }
+    }
+    if (i < len && o + 3 < dstsize) {
+        memcpy(dst + o, "...", 3);
+        o += 3;
     }
     dst[o] = '\0';
     return dst;

@@ -202,9 +202,11 @@ static void main_grace_cb(evutil_socket_t fd, short what, void *arg)
 /* Drop root to the configured user and group, after binding. */
 static int main_drop_privileges(const struct cfg *cfg)
 {
-    struct passwd *pw;
+    struct passwd *pw = NULL;
     struct group *gr;
-    gid_t gid;
+    char name[256] = "";
+    uid_t uid = 0;
+    gid_t gid = getgid();
 
     if (cfg->user == NULL && cfg->group == NULL)
         return 0;
@@ -212,12 +214,16 @@ static int main_drop_privileges(const struct cfg *cfg)
         log_warn("user/group set but not started as root; running as uid %d", (int)getuid());
         return 0;
     }
-    pw = cfg->user ? getpwnam(cfg->user) : NULL;
-    if (cfg->user && pw == NULL) {
-        log_err("user %s: no such user", cfg->user);
-        return -1;
+    if (cfg->user) {
+        if ((pw = getpwnam(cfg->user)) == NULL) {
+            log_err("user %s: no such user", cfg->user);
+            return -1;
+        }
+        /* getpwnam's buffer is not ours to keep across initgroups: copy what we need */
+        uid = pw->pw_uid;
+        gid = pw->pw_gid;
+        snprintf(name, sizeof(name), "%s", pw->pw_name);
     }
-    gid = pw ? pw->pw_gid : getgid();
     if (cfg->group) {
         if ((gr = getgrnam(cfg->group)) == NULL) {
             log_err("group %s: no such group", cfg->group);
@@ -225,12 +231,12 @@ static int main_drop_privileges(const struct cfg *cfg)
         }
         gid = gr->gr_gid;
     }
-    if ((pw ? initgroups(pw->pw_name, gid) : setgroups(1, &gid)) < 0 || setgid(gid) < 0 ||
-        (pw && setuid(pw->pw_uid) < 0)) {
+    if ((pw ? initgroups(name, gid) : setgroups(1, &gid)) < 0 || setgid(gid) < 0 ||
+        (pw && setuid(uid) < 0)) {
         log_err("dropping privileges: %s", strerror(errno));
         return -1;
     }
-    if (pw && pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+    if (pw && uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
         log_err("dropping privileges: root could be regained; refusing to run");
         return -1;
     }

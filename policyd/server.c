@@ -18,6 +18,7 @@
 
 #include "cfg.h"
 #include "conn.h"
+#include "diag.h"
 #include "log.h"
 #include "server.h"
 
@@ -40,6 +41,7 @@ struct server_net {
 
 struct server {
     struct snapshot *snap;
+    struct cfg *boot; /* the settings started with: what a reload must not change */
     struct overrides *ov;
     struct event_base *base;
     struct server_listener *ls;
@@ -80,6 +82,18 @@ static int server_load_allow(struct server *srv, const struct cfg *cfg)
     return 0;
 }
 
+/*
+ * Keep a private copy of the start-up settings, so every reload is compared with
+ * what is really running, not with the previous reload's file.
+ */
+static void server_load_boot(struct server *srv, const struct cfg *cfg)
+{
+    struct diag *d = diag_new();
+
+    srv->boot = d ? cfg_load(cfg->path, d) : NULL;
+    diag_free(d);
+}
+
 /* Returns a new server holding snap (taken over on success only). */
 struct server *server_new(struct snapshot *snap, struct overrides *ov)
 {
@@ -90,6 +104,7 @@ struct server *server_new(struct snapshot *snap, struct overrides *ov)
         return NULL;
     srv->snap = snap;
     srv->ov = ov;
+    server_load_boot(srv, cfg);
     srv->redis_prefix = strdup(cfg->redis && cfg->redis_prefix ? cfg->redis_prefix : "");
     if (srv->redis_prefix == NULL || server_load_allow(srv, cfg) < 0) {
         srv->snap = NULL; /* on failure the caller keeps its reference */
@@ -120,6 +135,7 @@ void server_free(struct server *srv)
     free(srv->allow);
     free(srv->scratch);
     free(srv->redis_prefix);
+    cfg_free(srv->boot);
     snapshot_unref(srv->snap);
     free(srv);
 }
@@ -516,7 +532,7 @@ void server_swap(struct server *srv, struct snapshot *snap)
 {
     const struct cfg *cfg = snapshot_cfg(snap);
 
-    server_log_restart_only(snapshot_cfg(srv->snap), cfg);
+    server_log_restart_only(srv->boot ? srv->boot : snapshot_cfg(srv->snap), cfg);
     if (server_load_allow(srv, cfg) < 0)
         log_err("reload: out of memory; keeping the old allow list");
     snapshot_unref(srv->snap);

@@ -10,28 +10,7 @@
 #include <string.h>
 
 #include "rules.h"
-
-/* Build an addr over the NUL-terminated key s (already normalised by hand). */
-static void fuzz_rules_key(const char *s, struct addr *a)
-{
-    const char *at = strrchr(s, '@');
-
-    memset(a, 0, sizeof(*a));
-    if (strcmp(s, "*") == 0) {
-        a->wildcard = 1;
-        return;
-    }
-    if (at != NULL) {
-        a->address = s;
-        a->address_len = strlen(s);
-        a->local = s;
-        a->local_len = (size_t)(at - s);
-        a->domain = at + 1;
-    } else {
-        a->domain = s;
-    }
-    a->domain_len = strlen(a->domain);
-}
+#include "testutil.h"
 
 /* Check a hit's invariants: it names the fuzz file, a real line and a pattern. */
 static void fuzz_rules_check(const struct rules *r, const struct rule_hit *h)
@@ -76,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (diag_errors(d) != 0)
             abort();
         for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-            fuzz_rules_key(keys[i], &key);
+            test_key(keys[i], &key);
             memset(&hit, 0, sizeof(hit));
             if (rules_match(r, &key, &hit) == 1)
                 fuzz_rules_check(r, &hit);

@@ -15,22 +15,9 @@
 
 #include "rules.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define GOLDEN_OUT_MAX 65536
-
-/* Read a whole small file into buf (NUL-terminated); its length, or -1. */
-static long golden_read(const char *path, char *buf, size_t size)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n;
-
-    if (f == NULL)
-        return -1;
-    n = fread(buf, 1, size - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return (long)n;
-}
 
 /* Load one case; write its diagnostics and a summary into out. */
 static void golden_run(const char *file, const struct routes *rt, char *out, size_t size)
@@ -42,7 +29,7 @@ static void golden_run(const char *file, const struct routes *rt, char *out, siz
     int rc = 0;
 
     if (n > 5 && strcmp(file + n - 5, ".glob") == 0) {
-        if (golden_read(file, list, sizeof(list)) < 0)
+        if (test_read_file(file, list, sizeof(list)) < 0)
             rc = -2;
         for (line = strtok_r(list, "\n", &save); rc != -2 && line != NULL;
              line = strtok_r(NULL, "\n", &save))
@@ -114,7 +101,7 @@ int main(void)
             FILE *f = fopen(ref, "w");
 
             ok(f != NULL && fputs(got, f) >= 0 && fclose(f) == 0, "wrote %s", ref);
-        } else if (!ok(golden_read(ref, want, sizeof(want)) >= 0 && strcmp(got, want) == 0, "%s",
+        } else if (!ok(test_read_file(ref, want, sizeof(want)) >= 0 && strcmp(got, want) == 0, "%s",
                        names[i])) {
             golden_show("got", got);
             golden_show(ref, want);

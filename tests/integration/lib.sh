@@ -11,10 +11,13 @@ chmod 755 "$T"
 TAP_N=0
 TAP_FAILED=0
 LIB_PIDS=""
+# Functions run first on exit (helper libraries add theirs, e.g. to stop what they started).
+LIB_CLEANUP_HOOKS=""
 
 # Stop everything we started and remove the folder (kept when KEEP=1).
 lib_cleanup() {
-    local p
+    local p h
+    for h in $LIB_CLEANUP_HOOKS; do "$h"; done
     for p in $LIB_PIDS; do kill -TERM "$p" 2>/dev/null; done
     for p in $LIB_PIDS; do lib_wait_gone "$p" 50; kill -KILL "$p" 2>/dev/null; done
     if [ -n "${PF_DIR:-}" ]; then
@@ -79,6 +82,11 @@ lib_wait_gone() {
     ! kill -0 "$1" 2>/dev/null
 }
 
+# Print the wall clock in ms (for measuring delays).
+now_ms() {
+    echo $(($(date +%s%N) / 1000000))
+}
+
 # Print a free TCP port on 127.0.0.1.
 free_port() {
     /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -115,6 +123,16 @@ stop_policyd() {
     lib_wait_gone "$PD_PID" 100
 }
 
+# Wait until policyd's log has a line matching the ERE: wait_pdlog PATTERN MS; 0 when it came.
+wait_pdlog() {
+    local start
+    start=$(now_ms)
+    until grep -q -E "$1" "$T/policyd.log"; do
+        [ $(($(now_ms) - start)) -gt "$2" ] && return 1
+        sleep 0.02
+    done
+}
+
 # Send SIGHUP and wait until the log shows the reload finished (ok or failed).
 reload_policyd() {
     local before after i=0
@@ -130,9 +148,15 @@ reload_policyd() {
 }
 
 # postmap against policyd: pmq MAP KEY -> prints the answer; exit status is postmap's.
+# (Postfix waits, in 300 ms steps, until a main.cf younger than 2 s has settled: the empty
+# one is dated in the past. A TEMP or PERM answer costs 1 s: postmap sleeps before its
+# fatal exit.)
 pmq() {
     mkdir -p "$T/pmconf"
-    [ -f "$T/pmconf/main.cf" ] || : > "$T/pmconf/main.cf"
+    if [ ! -f "$T/pmconf/main.cf" ]; then
+        : >"$T/pmconf/main.cf"
+        touch -d '2000-01-01' "$T/pmconf/main.cf"
+    fi
     postmap -c "$T/pmconf" -q "$2" "socketmap:inet:127.0.0.1:$PD_PORT:$1"
 }
 
@@ -252,4 +276,20 @@ if accepted:
 s.quit()
 sys.exit(rc)
 EOF2
+}
+
+# Stop policyd as the last act of a test part: TAP points for its exit on SIGTERM (gone,
+# and every "ready" in the log has its "stopped") and for a log free of sanitizer reports
+# (ASan/UBSan/LSan write theirs to the log, which is policyd's stderr).
+stop_policyd_clean() {
+    local log=$T/policyd.log
+    stop_policyd && [ "$(grep -c ': info: ready' "$log")" = "$(grep -c ': info: stopped' "$log")" ]
+    ok $? "policyd stops on SIGTERM${1:+ ($1)}"
+    if grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: ' "$T/policyd.log"; then
+        ok 1 "no sanitizer report in policyd's log${1:+ ($1)}"
+        grep -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/policyd.log" |
+            head -40 | sed 's/^/#   /'
+    else
+        ok 0 "no sanitizer report in policyd's log${1:+ ($1)}"
+    fi
 }

@@ -24,12 +24,19 @@ Modes (host and port first):
                                  each (the result, or NOTFOUND), from a model of SPEC 3
 
 The model (RuleModel, policy_action) can also be imported by the tests' own scripts.
+  load-conns HOST PORT SECONDS CONNS KEY...
+                                 CONNS connections, each asking "transport KEY" for every KEY
+                                 in turn, one request at a time, for SECONDS; print
+                                 "requests N", "failed N" (errors, closes, timeouts: each one
+                                 reconnects), "temp N" (TEMP/TIMEOUT/PERM replies), "max_ms N"
+                                 (slowest answer), then "answer KEY=REPLY COUNT" per distinct reply
 """
 import json
 import os
 import re
 import socket
 import sys
+import threading
 import time
 
 
@@ -322,6 +329,62 @@ def mode_expect(args):
     print("\n".join(out))
 
 
+def load_worker(host, port, deadline, keys, stats, lock):
+    """One connection of mode_load_conns: ask for keys in turn until the deadline."""
+    mine = {"requests": 0, "failed": 0, "temp": 0, "max": 0.0, "answers": {}}
+    s, buf, i = None, b"", 0
+    while time.monotonic() < deadline:
+        key = keys[i % len(keys)]
+        i += 1
+        t0 = time.monotonic()
+        try:
+            if s is None:
+                s, buf = connect(host, port), b""
+                s.settimeout(2)
+            s.sendall(netstring(("transport " + key).encode()))
+            payload, buf = read_netstring(s, buf)
+        except (OSError, EOFError, ValueError):
+            mine["failed"] += 1
+            if s is not None:
+                s.close()
+            s = None
+            time.sleep(0.01)
+            continue
+        mine["max"] = max(mine["max"], time.monotonic() - t0)
+        mine["requests"] += 1
+        reply = payload.decode(errors="replace")
+        if reply.split(" ", 1)[0] in ("TEMP", "TIMEOUT", "PERM"):
+            mine["temp"] += 1
+        k = key + "=" + reply
+        mine["answers"][k] = mine["answers"].get(k, 0) + 1
+    if s is not None:
+        s.close()
+    with lock:
+        for f in ("requests", "failed", "temp"):
+            stats[f] += mine[f]
+        stats["max"] = max(stats["max"], mine["max"])
+        for k, n in mine["answers"].items():
+            stats["answers"][k] = stats["answers"].get(k, 0) + n
+
+
+def mode_load_conns(host, port, seconds, conns, keys):
+    stats = {"requests": 0, "failed": 0, "temp": 0, "max": 0.0, "answers": {}}
+    lock = threading.Lock()
+    deadline = time.monotonic() + float(seconds)
+    threads = [threading.Thread(target=load_worker,
+                                args=(host, port, deadline, keys, stats, lock))
+               for _ in range(int(conns))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for f in ("requests", "failed", "temp"):
+        print("%s %d" % (f, stats[f]))
+    print("max_ms %d" % round(stats["max"] * 1000))
+    for k in sorted(stats["answers"]):
+        print("answer %s %d" % (k, stats["answers"][k]))
+
+
 def main():
     if sys.argv[1] == "expect":
         mode_expect(sys.argv[2:])
@@ -343,6 +406,8 @@ def main():
             mode_policy(host, port, args)
         elif mode == "hold":
             mode_hold(host, port, args[0])
+        elif mode == "load-conns":
+            mode_load_conns(host, port, args[0], args[1], args[2:])
         else:
             sys.exit("unknown mode " + mode)
     except (EOFError, ConnectionError) as e:

@@ -1,60 +1,20 @@
-# redis-lib.sh - shared helpers for the Redis integration tests (sourced, bash).
+# redis-lib.sh - Redis helpers for the integration tests (sourced, bash), on top of lib.sh
+# (TAP ok/is/done_testing, need, free_port, now_ms, the folder $T and the cleanup on exit).
 #
-# TAP output (tap_ok, tap_is, tap_done), throwaway redis-server processes on free
-# 127.0.0.1 ports (redis_start, redis_stop), and a redis_view process driven through
-# a coprocess (view_start, view_cmd, view_wait, view_stop).
+# Throwaway redis-server processes on free 127.0.0.1 ports (redis_start, redis_start_on,
+# redis_stop, redis_save_dataset), a redis_view process driven through a coprocess
+# (view_start, view_cmd, view_wait, view_stop), and answers of a running policyd with
+# their timing (pm, pm_wait, flip, sm_wait). Everything they start is stopped on exit.
 
-set -u
+. "$top_srcdir/tests/integration/lib.sh"
 
-: "${top_builddir:=.}"
-: "${top_srcdir:=.}"
 REDIS_VIEW="$top_builddir/tests/integration/redis_view"
-TAP_N=0
-TAP_FAILED=0
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/policyd-redis.XXXXXX")
 REDIS_PIDS=""
 
-for prog in redis-server redis-cli; do
-    command -v "$prog" >/dev/null || { echo "Bail out! $prog is required"; exit 1; }
-done
+need redis-server redis-cli
 
-# tap_ok COND NAME: one test point from a shell status (0 = pass).
-tap_ok() {
-    TAP_N=$((TAP_N + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $TAP_N - $2"
-    else
-        echo "not ok $TAP_N - $2"
-        TAP_FAILED=$((TAP_FAILED + 1))
-    fi
-}
-
-# tap_is GOT WANT NAME
-tap_is() {
-    if [ "$1" = "$2" ]; then
-        tap_ok 0 "$3"
-    else
-        tap_ok 1 "$3"
-        echo "#   got:  '$1'"
-        echo "#   want: '$2'"
-    fi
-}
-
-# tap_done: print the plan, clean up, exit with the result.
-tap_done() {
-    echo "1..$TAP_N"
-    cleanup
-    [ "$TAP_FAILED" -eq 0 ]
-    exit $?
-}
-
-# now_ms: monotonic-enough wall clock in ms.
-now_ms() {
-    echo $(($(date +%s%N) / 1000000))
-}
-
-# cleanup: stop everything this test started.
-cleanup() {
+# redis_cleanup: stop the redis_view and every redis-server still running (a lib.sh hook).
+redis_cleanup() {
     local p
     view_stop 2>/dev/null || true
     for p in $REDIS_PIDS; do
@@ -64,9 +24,8 @@ cleanup() {
         wait "$p" 2>/dev/null || true
     done
     REDIS_PIDS=""
-    rm -rf "$TMP"
 }
-trap cleanup EXIT
+LIB_CLEANUP_HOOKS="$LIB_CLEANUP_HOOKS redis_cleanup"
 
 # redis_wait_ready PORT PID: poll PING until PONG (5 s at most). 0 ready, 1 not.
 redis_wait_ready() {
@@ -79,22 +38,31 @@ redis_wait_ready() {
     return 1
 }
 
+# redis_spawn NAME PORT [ARGS...]: start redis-server on PORT; sets NAME_PORT and NAME_PID.
+# 0 once it answers PING, 1 when it did not come up. Later ARGS override earlier ones
+# (e.g. --dbfilename FILE to start from a saved data set in $T).
+redis_spawn() {
+    local name=$1 port=$2 pid
+    shift 2
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+        --dir "$T" --dbfilename "$name.rdb" --logfile "$T/$name.log" "$@" &
+    pid=$!
+    if redis_wait_ready "$port" "$pid"; then
+        REDIS_PIDS="$REDIS_PIDS $pid"
+        eval "${name}_PORT=$port ${name}_PID=$pid"
+        return 0
+    fi
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 1
+}
+
 # redis_start NAME [ARGS...]: start redis-server on a free port; sets NAME_PORT and NAME_PID.
 redis_start() {
-    local name=$1 port pid try
+    local name=$1 try
     shift
     for try in 1 2 3 4 5 6 7 8 9 10; do
-        port=$((20000 + RANDOM % 30000))
-        redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-            --dir "$TMP" --dbfilename "$name.rdb" --logfile "$TMP/$name.log" "$@" &
-        pid=$!
-        if redis_wait_ready "$port" "$pid"; then
-            REDIS_PIDS="$REDIS_PIDS $pid"
-            eval "${name}_PORT=$port ${name}_PID=$pid"
-            return 0
-        fi
-        kill "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
+        redis_spawn "$name" "$(free_port)" "$@" && return 0
     done
     echo "Bail out! cannot start redis-server"
     exit 1
@@ -102,14 +70,7 @@ redis_start() {
 
 # redis_start_on NAME PORT [ARGS...]: start again on a known port (after redis_stop).
 redis_start_on() {
-    local name=$1 port=$2 pid
-    shift 2
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-        --dir "$TMP" --dbfilename "$name.rdb" --logfile "$TMP/$name.log" "$@" &
-    pid=$!
-    redis_wait_ready "$port" "$pid" || { echo "Bail out! cannot restart redis-server"; exit 1; }
-    REDIS_PIDS="$REDIS_PIDS $pid"
-    eval "${name}_PID=$pid"
+    redis_spawn "$@" || { echo "Bail out! cannot restart redis-server"; exit 1; }
 }
 
 # redis_stop NAME: kill -9 that server (an abrupt outage) and wait for it.
@@ -121,10 +82,10 @@ redis_stop() {
     REDIS_PIDS=$(echo "$REDIS_PIDS" | tr ' ' '\n' | grep -vx "$pid" | tr '\n' ' ')
 }
 
-# view_start ARGS...: run redis_view with ARGS as a coprocess; its stderr goes to $TMP/view.log.
+# view_start ARGS...: run redis_view with ARGS as a coprocess; its stderr goes to $T/view.log.
 view_start() {
-    : >"$TMP/view.log"
-    coproc VIEW { exec "$REDIS_VIEW" "$@" 2>>"$TMP/view.log"; }
+    : >"$T/view.log"
+    coproc VIEW { exec "$REDIS_VIEW" "$@" 2>>"$T/view.log"; }
     VIEW_IN=${VIEW[1]}
     VIEW_OUT=${VIEW[0]}
     VIEW_CPID=$VIEW_PID
@@ -169,4 +130,88 @@ view_stop() {
     wait "$VIEW_CPID" || st=$?
     VIEW_CPID=""
     return $st
+}
+
+# --- with the daemon (lib.sh's start_policyd) ------------------------------------------
+
+# pm KEY: the transport map's answer for KEY through postmap: the result, NOTFOUND, or
+# ERROR when postmap reports a query error (a TEMP or PERM reply).
+pm() {
+    local out rc
+    out=$(pmq "${PM_MAP:-transport}" "$1" 2>"$T/pm.err")
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        echo "$out"
+    elif grep -q 'query error' "$T/pm.err"; then
+        echo ERROR
+    elif [ $rc -eq 1 ] && [ ! -s "$T/pm.err" ]; then
+        echo NOTFOUND
+    else
+        echo "postmap exit $rc: $(head -1 "$T/pm.err")"
+    fi
+}
+
+# pm_wait KEY WANT MS: ask with pm until it answers WANT, at most MS ms.
+# Prints "N ms", the time it took (or "timeout after N ms, last answer: ANSWER"); 0 when seen.
+pm_wait() {
+    local start got
+    start=$(now_ms)
+    while :; do
+        got=$(pm "$1")
+        if [ "$got" = "$2" ]; then
+            echo "$(($(now_ms) - start)) ms"
+            return 0
+        fi
+        if [ $(($(now_ms) - start)) -gt "$3" ]; then
+            echo "timeout after $(($(now_ms) - start)) ms, last answer: $got"
+            return 1
+        fi
+        sleep 0.01
+    done
+}
+
+# flip CMD KEY WANT NAME: run CMD (a command line, split at spaces); then the transport
+# answer for KEY must become WANT within 1 s (one TAP point, with the time it took).
+flip() {
+    local t
+    $1 >/dev/null
+    t=$(pm_wait "$2" "$3" 1000)
+    ok $? "$4: $2 -> $3 within 1 s ($t)"
+}
+
+# sm_wait KEY WANT MS: like pm_wait (prints "N ms" or why not), with the raw socketmap
+# reply of the transport map through pdclient.py ("OK smtp:", "TEMP ...", "NOTFOUND "):
+# without postmap, a TEMP reply costs no second.
+sm_wait() {
+    local start got
+    start=$(now_ms)
+    while :; do
+        got=$($PDCLIENT sockmap 127.0.0.1 "$PD_PORT" "transport $1" 2>&1)
+        if [ "$got" = "$2" ]; then
+            echo "$(($(now_ms) - start)) ms"
+            return 0
+        fi
+        if [ $(($(now_ms) - start)) -gt "$3" ]; then
+            echo "timeout after $(($(now_ms) - start)) ms, last answer: $got"
+            return 1
+        fi
+        sleep 0.01
+    done
+}
+
+# redis_save_dataset NAME CMD...: write a data set to $T/NAME.rdb with a scratch
+# redis-server that runs each CMD (one redis-cli command line each), for a later
+# "redis_start_on X PORT --dbfilename NAME.rdb" (a server coming back with other data).
+redis_save_dataset() {
+    local name=$1 port c args
+    shift
+    redis_start "$name"
+    eval "port=\$${name}_PORT"
+    for c in "$@"; do
+        read -r -a args <<<"$c"
+        redis-cli -p "$port" "${args[@]}" >/dev/null
+    done
+    redis-cli -p "$port" save >/dev/null
+    redis_stop "$name"
+    [ -s "$T/$name.rdb" ]
 }

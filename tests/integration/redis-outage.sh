@@ -12,25 +12,25 @@ $R set policyd:route:tmp.com direct px 2500 >/dev/null
 
 view_start -e "tcp:127.0.0.1:$B_PORT" -t 300 -v
 t=$(view_wait status "loaded=1 synced=1 count=3" 2000)
-tap_ok $? "loaded ($t ms)"
+ok $? "loaded ($t ms)"
 
 # kill -9: the view stays and keeps answering; one error line however many retries
 redis_stop B
 t=$(view_wait status "loaded=1 synced=0 count=3" 1000)
-tap_ok $? "outage noticed, view kept ($t ms)"
-tap_is "$(view_cmd 'get aol.com')" smarthost "answers from the last view"
+ok $? "outage noticed, view kept ($t ms)"
+is "$(view_cmd 'get aol.com')" smarthost "answers from the last view"
 # wait for at least three retries (debug lines), then count error lines
 start=$(now_ms)
-while [ "$(grep -c 'debug: redis' "$TMP/view.log")" -lt 3 ] && [ $(($(now_ms) - start)) -lt 5000 ]; do
+while [ "$(grep -c 'debug: redis' "$T/view.log")" -lt 3 ] && [ $(($(now_ms) - start)) -lt 5000 ]; do
     sleep 0.05
 done
-retries=$(grep -c 'debug: redis' "$TMP/view.log")
-tap_ok $([ "$retries" -ge 3 ]; echo $?) "retries keep coming ($retries)"
-tap_is "$(grep -c 'error: redis' "$TMP/view.log")" 1 "one error line for the outage"
-grep -q "answering from the last known overrides" "$TMP/view.log"
-tap_ok $? "the error line says the last view is used"
+retries=$(grep -c 'debug: redis' "$T/view.log")
+ok $([ "$retries" -ge 3 ]; echo $?) "retries keep coming ($retries)"
+is "$(grep -c 'error: redis' "$T/view.log")" 1 "one error line for the outage"
+grep -q "answering from the last known overrides" "$T/view.log"
+ok $? "the error line says the last view is used"
 t=$(view_wait "get tmp.com" none 3000)
-tap_ok $? "TTLs expire locally while Redis is away"
+ok $? "TTLs expire locally while Redis is away"
 
 # back with different data: full re-sync within 1 s (deleted keys disappear too)
 redis_start_on B "$B_PORT" --enable-debug-command yes
@@ -38,32 +38,32 @@ t0=$(now_ms)
 $R mset policyd:route:yahoo.com smarthost policyd:route:gmx.de smarthost >/dev/null
 view_wait status "loaded=1 synced=1 count=2" 1500 >/dev/null
 st=$?
-tap_ok $st "re-synced after restart ($(($(now_ms) - t0)) ms)"
-tap_is "$(view_cmd 'get aol.com')" none "key missing on the new server is gone"
-tap_is "$(view_cmd 'get gmx.de')" smarthost "changed key re-read"
+ok $st "re-synced after restart ($(($(now_ms) - t0)) ms)"
+is "$(view_cmd 'get aol.com')" none "key missing on the new server is gone"
+is "$(view_cmd 'get gmx.de')" smarthost "changed key re-read"
 # The re-sync may run before or after the MSET (tracking then adds the keys), so
 # only the second "loaded" line is certain, not its count.
-tap_ok $([ "$(grep -c 'info: redis.*overrides loaded' "$TMP/view.log")" -ge 2 ]; echo $?) \
+ok $([ "$(grep -c 'info: redis.*overrides loaded' "$T/view.log")" -ge 2 ]; echo $?) \
     "recovery logged"
 change_t=$(now_ms)
 $R set policyd:route:web.de direct >/dev/null
 t=$(view_wait "get web.de" direct 1000)
-tap_ok $? "tracking works after the reconnect ($t ms)"
+ok $? "tracking works after the reconnect ($t ms)"
 
 # a stalled server: the loop keeps running, lookups answer, the client recovers
 view_cmd lag >/dev/null
 $R debug sleep 3 >/dev/null &
 sleeper=$!
 t=$(view_wait status "loaded=1 synced=0 count=3" 2500)
-tap_ok $? "stall detected by the command timeout ($t ms)"
-tap_is "$(view_cmd 'get web.de')" direct "answers during the stall"
+ok $? "stall detected by the command timeout ($t ms)"
+is "$(view_cmd 'get web.de')" direct "answers during the stall"
 wait $sleeper
 lag=$(view_cmd lag)
-tap_ok $([ "$lag" -lt 200 ]; echo $?) "event loop never blocked (worst timer lateness $lag ms)"
+ok $([ "$lag" -lt 200 ]; echo $?) "event loop never blocked (worst timer lateness $lag ms)"
 t=$(view_wait status "loaded=1 synced=1 count=3" 1500)
-tap_ok $? "re-synced after the stall ($t ms)"
+ok $? "re-synced after the stall ($t ms)"
 view_stop
-tap_ok $? "redis_view exits cleanly"
+ok $? "redis_view exits cleanly"
 
 # kill the server in the middle of a full load of 100,000 keys
 awk 'BEGIN { for (i = 0; i < 100000; i++)
@@ -76,29 +76,29 @@ until $R client list | grep -q 'cmd=scan\|cmd=get\|cmd=pttl' || [ $(($(now_ms) -
 done
 redis_stop B
 st=$(view_cmd status)
-tap_is "${st%% *}" "loaded=0" "a half-done load never answers"
+is "${st%% *}" "loaded=0" "a half-done load never answers"
 redis_start_on B "$B_PORT"
 $R set policyd:route:after.example direct >/dev/null
 t=$(view_wait status "loaded=1 synced=1 count=1" 1500)
-tap_ok $? "loaded from the restarted server ($t ms)"
+ok $? "loaded from the restarted server ($t ms)"
 view_stop
-tap_ok $? "redis_view exits cleanly (every pending request freed once)"
+ok $? "redis_view exits cleanly (every pending request freed once)"
 
 # start with Redis down: not loaded, then loaded once it comes up
 redis_stop B
 view_start -e "tcp:127.0.0.1:$B_PORT"
-tap_is "$(view_cmd status)" "loaded=0 synced=0 count=0" "not loaded while Redis is down"
+is "$(view_cmd status)" "loaded=0 synced=0 count=0" "not loaded while Redis is down"
 start=$(now_ms)
-until grep -q 'cannot connect' "$TMP/view.log" || [ $(($(now_ms) - start)) -gt 2000 ]; do
+until grep -q 'cannot connect' "$T/view.log" || [ $(($(now_ms) - start)) -gt 2000 ]; do
     sleep 0.02
 done
-grep -q "error: redis tcp:127.0.0.1:$B_PORT: cannot connect.*overrides not loaded yet" "$TMP/view.log"
-tap_ok $? "connect failure logged"
+grep -q "error: redis tcp:127.0.0.1:$B_PORT: cannot connect.*overrides not loaded yet" "$T/view.log"
+ok $? "connect failure logged"
 redis_start_on B "$B_PORT"
 t0=$(now_ms)
 $R set policyd:route:late.example direct >/dev/null
 view_wait "get late.example" direct 1500 >/dev/null
-tap_ok $? "loaded once Redis is up ($(($(now_ms) - t0)) ms)"
+ok $? "loaded once Redis is up ($(($(now_ms) - t0)) ms)"
 view_stop
-tap_ok $? "redis_view exits cleanly"
-tap_done
+ok $? "redis_view exits cleanly"
+done_testing

@@ -7,15 +7,15 @@ PC="$top_builddir/policyd/policyctl"
 PD="$top_builddir/policyd/policyd"
 redis_start D --requirepass pw1
 R="redis-cli -p $D_PORT --no-auth-warning -a pw1"
-printf 'pw1\n' >"$TMP/pw"
-printf 'nope\n' >"$TMP/badpw"
-mkdir "$TMP/rules"
+printf 'pw1\n' >"$T/pw"
+printf 'nope\n' >"$T/badpw"
+mkdir "$T/rules"
 conf() { # conf FILE EXTRA-LINES...: a configuration using redis D
     local f=$1
     shift
     {
         echo "redis = tcp:127.0.0.1:$D_PORT"
-        echo "redis_password_file = $TMP/pw"
+        echo "redis_password_file = $T/pw"
         echo "redis_db = 2"
         echo "route.smarthost = smtp:[relay.example]:587"
         echo "route.direct = smtp:"
@@ -24,25 +24,25 @@ conf() { # conf FILE EXTRA-LINES...: a configuration using redis D
         for l in "$@"; do echo "$l"; done
     } >"$f"
 }
-conf "$TMP/p.conf"
-conf "$TMP/badpw.conf" "redis_password_file = $TMP/badpw"
-sed -i "/^redis_password_file = .*\/pw$/d" "$TMP/badpw.conf"
-conf "$TMP/down.conf" "redis = tcp:127.0.0.1:1"
-sed -i "0,/^redis = /{/^redis = /d}" "$TMP/down.conf"
-grep -v '^redis' "$TMP/p.conf" >"$TMP/noredis.conf"
+conf "$T/p.conf"
+conf "$T/badpw.conf" "redis_password_file = $T/badpw"
+sed -i "/^redis_password_file = .*\/pw$/d" "$T/badpw.conf"
+conf "$T/down.conf" "redis = tcp:127.0.0.1:1"
+sed -i "0,/^redis = /{/^redis = /d}" "$T/down.conf"
+grep -v '^redis' "$T/p.conf" >"$T/noredis.conf"
 
 # run EXIT STDOUT ARGS...: run policyctl -c p.conf ARGS, check exit code and stdout
 run() {
     local want_rc=$1 want_out=$2 out rc name
     shift 2
-    out=$("$PC" "$@" 2>"$TMP/err")
+    out=$("$PC" "$@" 2>"$T/err")
     rc=$?
-    name="policyctl $* -> $want_rc ($(head -1 "$TMP/err"))"
-    tap_is "$rc:$out" "$want_rc:$want_out" "${name//$TMP\//}"
+    name="policyctl $* -> $want_rc ($(head -1 "$T/err"))"
+    is "$rc:$out" "$want_rc:$want_out" "${name//$T\//}"
 }
-C="-c $TMP/p.conf"
+C="-c $T/p.conf"
 run 0 "" $C override set AOL.com smarthost
-tap_is "$($R -n 2 get policyd:route:aol.com)" smarthost "stored lowercased under the prefix in db 2"
+is "$($R -n 2 get policyd:route:aol.com)" smarthost "stored lowercased under the prefix in db 2"
 run 0 "smarthost" $C override get aol.com
 run 0 "smarthost" $C override get AOL.COM
 run 0 "" $C override set .gmx.de 'smtp:[10.1.1.1]:25' --ttl 90s
@@ -62,9 +62,9 @@ run 1 "" $C override del aol.com
 run 1 "" $C override get aol.com
 # refusals
 run 1 "" $C override set aol.com nosuchroute
-grep -q 'route "nosuchroute" refused: unknown route' "$TMP/err"
-tap_ok $? "unknown route named in the message"
-tap_is "$($R -n 2 exists policyd:route:aol.com)" 0 "nothing written for a refused route"
+grep -q 'route "nosuchroute" refused: unknown route' "$T/err"
+ok $? "unknown route named in the message"
+is "$($R -n 2 exists policyd:route:aol.com)" 0 "nothing written for a refused route"
 run 1 "" $C override set aol.com 'smtp:[x]:25 bad	tab'
 for p in "bad..com" "user@" "@x.com" ".x.com." "a b.com" ""; do
     run 1 "" $C override set "$p" direct
@@ -77,52 +77,52 @@ run 2 "" $C override get a.com b.com
 run 2 "" $C override list extra
 run 2 "" $C override frobnicate
 run 2 "" $C
-run 2 "" -c "$TMP/missing.conf" override list
-run 2 "" -c "$TMP/badpw.conf" override list
-grep -q 'AUTH: WRONGPASS' "$TMP/err"
-tap_ok $? "wrong password named in the message"
-run 2 "" -c "$TMP/down.conf" override get aol.com
-grep -q 'cannot connect' "$TMP/err"
-tap_ok $? "connection failure named in the message"
-run 2 "" -c "$TMP/noredis.conf" override list
-grep -q 'redis is not configured' "$TMP/err"
-tap_ok $? "missing redis setting named in the message"
+run 2 "" -c "$T/missing.conf" override list
+run 2 "" -c "$T/badpw.conf" override list
+grep -q 'AUTH: WRONGPASS' "$T/err"
+ok $? "wrong password named in the message"
+run 2 "" -c "$T/down.conf" override get aol.com
+grep -q 'cannot connect' "$T/err"
+ok $? "connection failure named in the message"
+run 2 "" -c "$T/noredis.conf" override list
+grep -q 'redis is not configured' "$T/err"
+ok $? "missing redis setting named in the message"
 
 # check says exactly what policyd -t says
-echo "route.broken = nocolon" >"$TMP/broken.conf"
-cat "$TMP/p.conf" >>"$TMP/broken.conf"
+echo "route.broken = nocolon" >"$T/broken.conf"
+cat "$T/p.conf" >>"$T/broken.conf"
 for f in p broken; do
-    a=$("$PC" -c "$TMP/$f.conf" check 2>&1)
+    a=$("$PC" -c "$T/$f.conf" check 2>&1)
     ra=$?
-    b=$("$PD" -c "$TMP/$f.conf" -t 2>&1)
+    b=$("$PD" -c "$T/$f.conf" -t 2>&1)
     rb=$?
-    tap_is "$ra:$a" "$rb:$b" "check = policyd -t ($f.conf, exit $ra)"
+    is "$ra:$a" "$rb:$b" "check = policyd -t ($f.conf, exit $ra)"
 done
 
 # query asks the running daemon's explain map
 for try in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 30000))
-    grep -v '^redis' "$TMP/p.conf" >"$TMP/d.conf"
-    printf 'listen = inet:127.0.0.1:%s\ndefault_route = direct\n' "$port" >>"$TMP/d.conf"
-    "$PD" -f -c "$TMP/d.conf" 2>"$TMP/pd.log" &
+    port=$(free_port)
+    grep -v '^redis' "$T/p.conf" >"$T/d.conf"
+    printf 'listen = inet:127.0.0.1:%s\ndefault_route = direct\n' "$port" >>"$T/d.conf"
+    "$PD" -f -c "$T/d.conf" 2>"$T/pd.log" &
     pd=$!
     start=$(now_ms)
-    until grep -q 'ready' "$TMP/pd.log" || ! kill -0 $pd 2>/dev/null || [ $(($(now_ms) - start)) -gt 5000 ]; do
+    until grep -q 'ready' "$T/pd.log" || ! kill -0 $pd 2>/dev/null || [ $(($(now_ms) - start)) -gt 5000 ]; do
         sleep 0.02
     done
-    grep -q 'ready' "$TMP/pd.log" && break
+    grep -q 'ready' "$T/pd.log" && break
     kill $pd 2>/dev/null
     wait $pd 2>/dev/null
 done
-out=$("$PC" -c "$TMP/d.conf" query User+tag@Example.COM x@y.de)
-tap_is "$?" 0 "query exit code"
-tap_is "$(echo "$out" | wc -l)" 2 "one line per address"
+out=$("$PC" -c "$T/d.conf" query User+tag@Example.COM x@y.de)
+is "$?" 0 "query exit code"
+is "$(echo "$out" | wc -l)" 2 "one line per address"
 echo "$out" | head -1 | grep -q '^User+tag@Example.COM: smtp: .*default'
-tap_ok $? "query line names the address, the answer and why ($(echo "$out" | head -1))"
+ok $? "query line names the address, the answer and why ($(echo "$out" | head -1))"
 kill $pd
 wait $pd
-out=$("$PC" -c "$TMP/d.conf" query x@y.de 2>"$TMP/err")
-tap_is "$?" 2 "query with the daemon down: exit 2"
-grep -q 'cannot connect to the daemon' "$TMP/err"
-tap_ok $? "daemon down named in the message"
-tap_done
+out=$("$PC" -c "$T/d.conf" query x@y.de 2>"$T/err")
+is "$?" 2 "query with the daemon down: exit 2"
+grep -q 'cannot connect to the daemon' "$T/err"
+ok $? "daemon down named in the message"
+done_testing

@@ -11,8 +11,8 @@ $R set otherprefix:route:aol.com nope >/dev/null
 
 view_start -e "tcp:127.0.0.1:$A_PORT" -r smarthost=smtp:[relay.example]:587 -r direct=smtp:
 t=$(view_wait status "loaded=1 synced=1 count=1" 2000)
-tap_ok $? "initial load ($t ms), other prefixes ignored"
-tap_is "$(view_cmd 'get aol.com')" "smarthost" "preloaded key"
+ok $? "initial load ($t ms), other prefixes ignored"
+is "$(view_cmd 'get aol.com')" "smarthost" "preloaded key"
 
 # change NAME PATTERN WANT REDIS-ARGS...: a change by another client shows within 1 s
 change() {
@@ -20,7 +20,7 @@ change() {
     shift 3
     $R "$@" >/dev/null
     t=$(view_wait "get $pattern" "$want" 1000)
-    tap_ok $? "$name seen within 1 s ($t ms)"
+    ok $? "$name seen within 1 s ($t ms)"
 }
 change "set" yahoo.com direct set policyd:route:yahoo.com direct
 change "overwrite" yahoo.com smarthost set policyd:route:yahoo.com smarthost
@@ -29,7 +29,7 @@ change "address" u@gmx.de direct set policyd:route:u@gmx.de direct
 change "parent" .gmx.de smarthost set policyd:route:.gmx.de smarthost
 change "literal route" web.de "smtp:[10.0.0.1]:25" set policyd:route:web.de "smtp:[10.0.0.1]:25"
 change "rename" aim.com smarthost rename policyd:route:aol.com policyd:route:aim.com
-tap_is "$(view_cmd 'get aol.com')" "none" "renamed key gone"
+is "$(view_cmd 'get aol.com')" "none" "renamed key gone"
 change "expire set on a key" aim.com "smarthost ttl" pexpire policyd:route:aim.com 60000
 change "persist" aim.com smarthost persist policyd:route:aim.com
 change "unlink" aim.com none unlink policyd:route:aim.com
@@ -40,7 +40,7 @@ $R mset policyd:route:.example.com direct policyd:route:.b.example.com smarthost
     policyd:route:a.example.com smarthost policyd:route:u@a.example.com direct >/dev/null
 view_wait "get u@a.example.com" direct 1000 >/dev/null
 while read -r key want; do
-    tap_is "$(view_cmd "lookup $key")" "$want" "lookup $key"
+    is "$(view_cmd "lookup $key")" "$want" "lookup $key"
 done <<'CASES'
 u@a.example.com u@a.example.com direct
 v@a.example.com a.example.com smarthost
@@ -52,38 +52,38 @@ CASES
 
 # invalid values are logged and skipped; invalid patterns are logged and ignored
 change "invalid route stored" a.example.com nosuchroute set policyd:route:a.example.com nosuchroute
-tap_is "$(view_cmd 'lookup v@a.example.com')" ".example.com direct" "invalid route skipped in lookups"
-grep -q "policyd:route:a.example.com ignored: bad route" "$TMP/view.log"
-tap_ok $? "invalid route logged"
+is "$(view_cmd 'lookup v@a.example.com')" ".example.com direct" "invalid route skipped in lookups"
+grep -q "policyd:route:a.example.com ignored: bad route" "$T/view.log"
+ok $? "invalid route logged"
 $R set policyd:route:Upper.COM direct >/dev/null
 $R set policyd:route:marker.com direct >/dev/null
 view_wait "get marker.com" direct 1000 >/dev/null
-grep -q "policyd:route:Upper.COM ignored: bad pattern" "$TMP/view.log"
-tap_ok $? "invalid pattern logged"
-tap_is "$(view_cmd 'get Upper.COM')" "none" "invalid pattern not stored"
+grep -q "policyd:route:Upper.COM ignored: bad pattern" "$T/view.log"
+ok $? "invalid pattern logged"
+is "$(view_cmd 'get Upper.COM')" "none" "invalid pattern not stored"
 
 # TTLs: the override stops applying within 1 s of running out
 $R set policyd:route:tmp.com direct px 1500 >/dev/null
-tap_is "$(view_wait 'get tmp.com' 'direct ttl' 1000 >/dev/null; echo $?)" 0 "temporary override seen"
+is "$(view_wait 'get tmp.com' 'direct ttl' 1000 >/dev/null; echo $?)" 0 "temporary override seen"
 t=$(view_wait "get tmp.com" none 2600)
-tap_ok $? "temporary override gone in time ($t ms after set)"
+ok $? "temporary override gone in time ($t ms after set)"
 
 # FLUSHALL empties the view (nil invalidation) and it keeps tracking afterwards
 $R flushall >/dev/null
 t=$(view_wait status "loaded=1 synced=1 count=0" 1000)
-tap_ok $? "FLUSHALL clears the view ($t ms)"
+ok $? "FLUSHALL clears the view ($t ms)"
 change "set after FLUSHALL" after.com direct set policyd:route:after.com direct
 $R -n 0 flushdb >/dev/null
 t=$(view_wait "get after.com" none 1000)
-tap_ok $? "FLUSHDB clears the view ($t ms)"
+ok $? "FLUSHDB clears the view ($t ms)"
 
 # 100,000 keys: a new client loads them in under 3 s; writes during the load are kept
 awk 'BEGIN { for (i = 0; i < 100000; i++)
     printf "*3\r\n$3\r\nSET\r\n$%d\r\npolicyd:route:h%d.example\r\n$6\r\ndirect\r\n",
         length("policyd:route:h" i ".example"), i }' | $R --pipe >/dev/null
-tap_is "$($R dbsize)" 100000 "100000 keys written"
+is "$($R dbsize)" 100000 "100000 keys written"
 view_stop
-tap_ok $? "redis_view exits cleanly"
+ok $? "redis_view exits cleanly"
 t0=$(now_ms)
 view_start -e "tcp:127.0.0.1:$A_PORT" -r direct=smtp:
 # writes racing with the load: queued and re-read after the swap
@@ -92,10 +92,10 @@ view_start -e "tcp:127.0.0.1:$A_PORT" -r direct=smtp:
 view_wait status "loaded=1 synced=1 count=100019" 3000 >/dev/null
 st=$?
 t=$(($(now_ms) - t0))
-tap_ok $st "100000 keys loaded in under 3 s ($t ms from start)"
-tap_is "$(view_cmd 'get during20.example')" smarthost "write during the load kept"
-tap_is "$(view_cmd 'get h5.example')" none "delete during the load kept"
-tap_is "$(view_cmd 'get h99999.example')" direct "last key loaded"
+ok $st "100000 keys loaded in under 3 s ($t ms from start)"
+is "$(view_cmd 'get during20.example')" smarthost "write during the load kept"
+is "$(view_cmd 'get h5.example')" none "delete during the load kept"
+is "$(view_cmd 'get h99999.example')" direct "last key loaded"
 view_stop
-tap_ok $? "redis_view exits cleanly after the big load"
-tap_done
+ok $? "redis_view exits cleanly after the big load"
+done_testing

@@ -103,7 +103,13 @@ ok $? "a changed listen is logged as needing a restart"
 is "$(pmq transport u@stay.example)" "$C" "the old listener keeps answering"
 ! wait_port "$newport" 2
 ok $? "the new listener is not opened (not half-applied)"
+reload_policyd
+is "$(grep -c -E "listen changed.*restart" "$T/policyd.log")" 2 \
+    "compared with what runs: the same change is reported again on the next reload"
 sed -i "s/^listen = .*/listen = inet:127.0.0.1:$PD_PORT/" "$T/policyd.conf"
+reload_policyd
+is "$(grep -c -E "listen changed.*restart" "$T/policyd.log")" 2 \
+    "back to the running listen: nothing to report"
 
 # --- a 300,000-rule reload does not stall lookups --------------------------------------
 /usr/bin/python3 -c '

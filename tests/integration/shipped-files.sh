@@ -1,32 +1,15 @@
-#!/bin/sh
+#!/bin/bash
 # shipped-files.sh - TAP checks of the shipped files that need no daemon:
 # the man pages render without warnings, the rules file is well formed and
 # routes what it should (first match wins), the example configuration names
 # every setting, and the generated files carry no unsubstituted @VAR@.
 #
 # Run by "make check" with top_srcdir and top_builddir in the environment;
-# by hand: top_srcdir=. top_builddir=BUILD sh tests/integration/shipped-files.sh
+# by hand: top_srcdir=. top_builddir=BUILD bash tests/integration/shipped-files.sh
 
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
+. "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/lib.sh"
 RULES=$top_srcdir/rules/large-mailhosts.rules
 CONF=$top_srcdir/contrib/policyd.conf
-
-n=0
-failed=0
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/shipped-files.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-
-# ok COND-STATUS DESCRIPTION: print one TAP line; status 0 means pass.
-ok() {
-    n=$((n + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"
-        failed=$((failed + 1))
-    fi
-}
 
 # diag TEXT...: a TAP comment, for the reason of a failure.
 diag() {
@@ -45,54 +28,54 @@ for page in policyd.8 policyd.conf.5 policyd-rules.5; do
     f=$top_srcdir/man/$page
     if [ "$have_groff" -eq 0 ]; then
         # -P-cbu: plain text, no overstriking, so the headings can be grepped.
-        groff -man -Tutf8 -ww -P-cbu "$f" >"$tmp/out" 2>"$tmp/err"
+        groff -man -Tutf8 -ww -P-cbu "$f" >"$T/out" 2>"$T/err"
         rc=$?
     else
         rc=127
-        : >"$tmp/out"
-        : >"$tmp/err"
+        : >"$T/out"
+        : >"$T/err"
     fi
-    [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]
+    [ "$rc" -eq 0 ] && [ ! -s "$T/err" ]
     ok $? "man/$page renders without groff warnings"
-    [ -s "$tmp/err" ] && diag "$(cat "$tmp/err")"
-    grep -q '^NAME' "$tmp/out" && grep -q '^SEE ALSO' "$tmp/out"
+    [ -s "$T/err" ] && diag "$(cat "$T/err")"
+    grep -q '^NAME' "$T/out" && grep -q '^SEE ALSO' "$T/out"
     ok $? "man/$page has NAME and SEE ALSO sections"
 done
 
 # --- the rules file ------------------------------------------------------------
 # Rules without comments and blank lines, as "LINE PATTERN ROUTE..." records.
-awk '{ sub(/#.*/, ""); if (NF) { $1 = $1; print NR, $0 } }' "$RULES" >"$tmp/rules"
+awk '{ sub(/#.*/, ""); if (NF) { $1 = $1; print NR, $0 } }' "$RULES" >"$T/rules"
 
-[ -s "$tmp/rules" ]
+[ -s "$T/rules" ]
 ok $? "rules file has rules"
 
 awk 'NF != 3 { print FILENAME ":" $1 ": " $0; bad = 1 } END { exit bad }' \
-    "$tmp/rules" >"$tmp/err"
+    "$T/rules" >"$T/err"
 ok $? "every rule is exactly PATTERN ROUTE"
-diag "$(cat "$tmp/err")"
+diag "$(cat "$T/err")"
 
-awk '{ print tolower($2) }' "$tmp/rules" | sort | uniq -d >"$tmp/err"
-[ ! -s "$tmp/err" ]
+awk '{ print tolower($2) }' "$T/rules" | sort | uniq -d >"$T/err"
+[ ! -s "$T/err" ]
 ok $? "no pattern appears twice"
-diag "$(cat "$tmp/err")"
+diag "$(cat "$T/err")"
 
 awk '$3 != "smarthost" && $3 != "DUNNO" { print "line " $1 ": " $3; bad = 1 } END { exit bad }' \
-    "$tmp/rules" >"$tmp/err"
+    "$T/rules" >"$T/err"
 ok $? "every route is smarthost or DUNNO"
-diag "$(cat "$tmp/err")"
+diag "$(cat "$T/err")"
 
 # Literal patterns: lowercase domains only (no subdomain rules, no
 # addresses, no catch-all: the header of the file says so).
 awk '$2 !~ /^\// && $2 !~ /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/ {
-        print "line " $1 ": " $2; bad = 1 } END { exit bad }' "$tmp/rules" >"$tmp/err"
+        print "line " $1 ": " $2; bad = 1 } END { exit bad }' "$T/rules" >"$T/err"
 ok $? "every literal pattern is a lowercase domain (no .sub, user@, *)"
-diag "$(cat "$tmp/err")"
+diag "$(cat "$T/err")"
 
 # Regexes: /RE/ without flags, anchored at both ends (no bare TLD wildcards).
 awk '$2 ~ /^\// && $2 !~ /^\/\^.*\$\/$/ { print "line " $1 ": " $2; bad = 1 } END { exit bad }' \
-    "$tmp/rules" >"$tmp/err"
+    "$T/rules" >"$T/err"
 ok $? "every regex is anchored with ^ and \$"
-diag "$(cat "$tmp/err")"
+diag "$(cat "$T/err")"
 
 # route_of DOMAIN: first-match evaluation of the rules file, the way policyd
 # does it for a domain.  Prints the route, or NONE.  The shipped regexes
@@ -115,7 +98,7 @@ route_of() {
             fi
             ;;
         esac
-    done <"$tmp/rules"
+    done <"$T/rules"
     echo NONE
 }
 
@@ -164,8 +147,8 @@ live.de NONE
 EOF
 
 # yahoo.co.jp must be exempted before any regex that would match it.
-first_jp=$(awk '$2 == "yahoo.co.jp" { print $1; exit }' "$tmp/rules")
-first_re=$(awk '$2 ~ /^\// { print $1; exit }' "$tmp/rules")
+first_jp=$(awk '$2 == "yahoo.co.jp" { print $1; exit }' "$T/rules")
+first_re=$(awk '$2 ~ /^\// { print $1; exit }' "$T/rules")
 [ -n "$first_jp" ] && [ -n "$first_re" ] && [ "$first_jp" -lt "$first_re" ]
 ok $? "yahoo.co.jp DUNNO comes before the first regex"
 
@@ -185,10 +168,10 @@ ok $? "contrib/policyd.conf names every setting"
 grep -Eq '^route\.smarthost[[:space:]]*=[[:space:]]*[a-z]+:' "$CONF"
 ok $? "contrib/policyd.conf defines route.smarthost"
 
-sed -n 's/^\([a-z_.]*\)[[:space:]]*=.*/\1/p' "$CONF" | sort | uniq -d >"$tmp/err"
-[ ! -s "$tmp/err" ]
+sed -n 's/^\([a-z_.]*\)[[:space:]]*=.*/\1/p' "$CONF" | sort | uniq -d >"$T/err"
+[ ! -s "$T/err" ]
 ok $? "contrib/policyd.conf sets no name twice"
-diag "$(cat "$tmp/err")"
+diag "$(cat "$T/err")"
 
 # --- generated files ------------------------------------------------------------
 for f in contrib/systemd/policyd.service contrib/policyd-dev.conf; do
@@ -204,5 +187,4 @@ ok $? "policyd.service starts policyd -f by absolute path, Type=notify"
 grep -Eq "^rules = /.*/rules/\*\.rules\$" "$top_builddir/contrib/policyd-dev.conf"
 ok $? "policyd-dev.conf names the rules by absolute path"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

@@ -18,22 +18,9 @@
 #include "cfg.h"
 #include "routes.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define GOLDEN_MAX 65536
-
-/* Read a whole small file into buf (NUL-terminated); its length, or -1. */
-static long test_golden_read(const char *path, char *buf, size_t size)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n;
-
-    if (f == NULL)
-        return -1;
-    n = fread(buf, 1, size - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return (long)n;
-}
 
 /* Append to out[*used..size) like snprintf. */
 static void __attribute__((format(printf, 4, 5)))
@@ -149,7 +136,7 @@ int main(void)
             FILE *f = fopen(ref, "w");
 
             ok(f != NULL && fputs(got, f) >= 0 && fclose(f) == 0, "wrote %s", ref);
-        } else if (ok(test_golden_read(ref, want, sizeof(want)) >= 0, "read %s", ref)) {
+        } else if (ok(test_read_file(ref, want, sizeof(want)) >= 0, "read %s", ref)) {
             if (!is_str(got, want, names[i]))
                 printf("# got:\n%s", got);
         }

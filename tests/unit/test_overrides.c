@@ -8,28 +8,7 @@
 
 #include "overrides.h"
 #include "tap.h"
-
-/* Build a key the way addr_parse would for an already normalised "local@domain" or "domain". */
-static void test_key(const char *s, struct addr *a)
-{
-    const char *at = strrchr(s, '@');
-
-    memset(a, 0, sizeof(*a));
-    if (strcmp(s, "*") == 0) {
-        a->wildcard = 1;
-        return;
-    }
-    if (at != NULL) {
-        a->address = s;
-        a->address_len = strlen(s);
-        a->local = s;
-        a->local_len = (size_t)(at - s);
-        a->domain = at + 1;
-    } else {
-        a->domain = s;
-    }
-    a->domain_len = strlen(a->domain);
-}
+#include "testutil.h"
 
 /* Accept callback: refuse values starting with "bad". */
 static int test_accept(const char *value, size_t len, void *arg)

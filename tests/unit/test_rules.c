@@ -12,6 +12,7 @@
 
 #include "rules.h"
 #include "tap.h"
+#include "testutil.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define TEST_ASAN 1
@@ -136,28 +137,6 @@ static const struct match_case cases[] = {
      {"  \t example.com relay:x"},
      {{"example.com", 1, "relay:x", "a.rules:1", "example.com"}}},
 };
-
-/* Fill an addr for the already normalised key s, as addr.c would. */
-static void test_key(const char *s, struct addr *a)
-{
-    const char *at = strrchr(s, '@');
-
-    memset(a, 0, sizeof(*a));
-    if (strcmp(s, "*") == 0) {
-        a->wildcard = 1;
-        return;
-    }
-    if (at != NULL) {
-        a->address = s;
-        a->address_len = strlen(s);
-        a->local = s;
-        a->local_len = (size_t)(at - s);
-        a->domain = at + 1;
-    } else {
-        a->domain = s;
-    }
-    a->domain_len = strlen(a->domain);
-}
 
 /* The routes every test uses. */
 static struct routes *test_routes(void)

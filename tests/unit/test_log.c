@@ -1,0 +1,45 @@
+/* test_log.c - escaping of peer data for logs, and facility names. */
+#include "config.h"
+
+#include <string.h>
+#include <syslog.h>
+
+#include "log.h"
+#include "tap.h"
+
+int main(void)
+{
+    static const struct {
+        const char *in;
+        size_t len;
+        size_t size;
+        const char *want;
+    } cases[] = {
+        {"plain@example.org", 17, 64, "plain@example.org"},
+        {"a\nb", 3, 64, "a\\x0ab"},
+        {"back\\slash", 10, 64, "back\\x5cslash"},
+        {"nul\0byte", 8, 64, "nul\\x00byte"},
+        {"\x1b[31mred", 8, 64, "\\x1b[31mred"},
+        {"\xc3\xa9", 2, 64, "\\xc3\\xa9"},
+        {"0123456789abcdef", 16, 10, "012345..."},
+        {"abc", 3, 4, "abc"},
+        {"abcd", 4, 4, "..."},
+        {"\n\n\n\n", 4, 8, "\\x0a..."},
+        {"abcd", 4, 3, "ab"},
+        {"", 0, 1, ""},
+    };
+    char buf[64];
+    size_t i;
+    int fac = -1;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(buf, 'X', sizeof(buf));
+        log_escape(buf, cases[i].size, cases[i].in, cases[i].len);
+        is_str(buf, cases[i].want, cases[i].want);
+        ok(strlen(buf) < cases[i].size, "  fits in %zu bytes", cases[i].size);
+    }
+    ok(log_facility_parse("mail", &fac) == 0 && fac == LOG_MAIL, "facility mail");
+    ok(log_facility_parse("LOCAL3", &fac) == 0 && fac == LOG_LOCAL3, "facility names ignore case");
+    ok(log_facility_parse("kern", &fac) < 0, "kern is refused");
+    return done_testing();
+}
