@@ -89,6 +89,7 @@ struct rules_rule {
 struct rules_regex {
     pcre2_code *code;
     uint32_t index;
+    int jit; /* JIT-compiled: matched with pcre2_jit_match, skipping the generic entry */
 };
 
 struct rules {
@@ -917,8 +918,8 @@ int rules_finish(struct rules *r, struct diag *d)
 
     if (r->finished)
         return 0;
-    for (i = 0; i < r->nregex; i++)
-        (void)pcre2_jit_compile(r->regex[i].code, PCRE2_JIT_COMPLETE); /* else interpreted */
+    for (i = 0; i < r->nregex; i++) /* else interpreted */
+        r->regex[i].jit = pcre2_jit_compile(r->regex[i].code, PCRE2_JIT_COMPLETE) == 0;
     r->md = pcre2_match_data_create(1, NULL);
     r->mctx = pcre2_match_context_create(NULL);
     if (r->md == NULL || r->mctx == NULL) {
@@ -984,8 +985,12 @@ int rules_match(const struct rules *r, const struct addr *key, struct rule_hit *
 
         if (r->md == NULL)
             return -1; /* rules_finish was not called */
-        rc = pcre2_match(r->regex[i].code, (PCRE2_SPTR)(key->domain ? key->domain : ""),
-                         key->domain_len, 0, 0, r->md, r->mctx);
+        if (r->regex[i].jit)
+            rc = pcre2_jit_match(r->regex[i].code, (PCRE2_SPTR)(key->domain ? key->domain : ""),
+                                 key->domain_len, 0, 0, r->md, r->mctx);
+        else
+            rc = pcre2_match(r->regex[i].code, (PCRE2_SPTR)(key->domain ? key->domain : ""),
+                             key->domain_len, 0, 0, r->md, r->mctx);
         if (rc >= 0) {
             best = r->regex[i].index;
             break;
