@@ -574,7 +574,8 @@ static int cfg_check_abspath(struct cfg_state *st, const char *item, char *err, 
     return cfg_check_path(st, item, err, errsize);
 }
 
-/* Check a user or group name (or a numeric id): [A-Za-z0-9._-], not starting with '-'. */
+/* Check a user or group name: [A-Za-z0-9._-], not starting with '-' (looked up by name at start).
+ */
 static int cfg_check_account(struct cfg_state *st, const char *item, char *err, size_t errsize)
 {
     size_t len = strlen(item);
@@ -1067,6 +1068,16 @@ static void cfg_resolve_default(struct cfg_state *st)
     }
 }
 
+/* Settings that only make sense together (checked once the whole file is read). */
+static void cfg_check_pairs(struct cfg_state *st)
+{
+    const struct cfg_option *o = cfg_option_find("redis_username");
+
+    if (st->c->redis_username != NULL && st->c->redis_password_file == NULL)
+        cfg_error(st, o ? st->seen[o - cfg_options] : 0,
+                  "redis_username needs redis_password_file (an ACL user logs in with a password)");
+}
+
 /* The directory part of file ("/etc/policyd" for "/etc/policyd/policyd.conf"), or NULL. */
 static char *cfg_dirname(const char *file)
 {
@@ -1140,6 +1151,7 @@ struct cfg *cfg_parse(const char *name, const char *text, size_t len, struct dia
         p += llen + (nl != NULL);
     }
     cfg_resolve_default(&st);
+    cfg_check_pairs(&st);
     if (st.errors > 0)
         goto fail;
     free(st.dir);

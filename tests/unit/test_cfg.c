@@ -263,7 +263,10 @@ static const struct test_cfg_case test_cfg_cases[] = {
     BAD("redis_db = x", "t.conf:1: redis_db: \"x\" is not a number"),
     BAD("redis_db =", "t.conf:1: redis_db: \"\" is not a number"),
     /* redis_username, redis_password_file, redis_prefix */
-    OK("redis_username = policyd", "redis_username", "policyd"),
+    OK("redis_username = policyd\nredis_password_file = /etc/policyd/redis.pass", "redis_username",
+       "policyd"),
+    BAD("redis_username = policyd",
+        "t.conf:1: redis_username needs redis_password_file (an ACL user logs in with a password)"),
     OK("redis_username =", "redis_username", "(null)"),
     BAD("redis_username = a b", "t.conf:1: redis_username: expects one value, not \"a b\""),
     OK("redis_password_file = /etc/policyd/redis.pass", "redis_password_file",
