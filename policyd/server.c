@@ -31,6 +31,7 @@ struct server_listener {
     int is_unix;
     struct event *ev;
     char name[160];
+    char *path; /* unix: the socket file, removed at exit (when we still may) */
 };
 
 struct server_net {
@@ -128,6 +129,10 @@ void server_free(struct server *srv)
             event_free(srv->ls[i].ev);
         if (srv->ls[i].fd >= 0)
             close(srv->ls[i].fd);
+        if (srv->ls[i].path != NULL) {
+            unlink(srv->ls[i].path); /* may fail after dropping root: then it stays, stale */
+            free(srv->ls[i].path);
+        }
     }
     if (srv->ev_resume)
         event_free(srv->ev_resume);
@@ -236,6 +241,7 @@ static int server_bind_unix(struct server *srv, const struct cfg *cfg, const cha
     snprintf(name, sizeof(name), "unix:%s", path);
     if (server_add_listener(srv, fd, 1, name) < 0)
         goto fail;
+    srv->ls[srv->nls - 1].path = strdup(path);
     return 0;
 fail:
     if (fd >= 0)

@@ -161,8 +161,18 @@ ok $? "policyd starts with a unix listener"
 is "$(stat -c '%F %a %U %G' "$T/pd.sock")" "socket 600 nobody nogroup" "unix socket has unix_mode, unix_owner, unix_group"
 got=$(postmap -c "$T/pmconf" -q A@Special.Example "socketmap:unix:$T/pd.sock:transport" 2>&1)
 is "$got" "smtp:[127.0.0.1]:2525" "postmap is answered over socketmap:unix:PATH:transport"
+# A second instance must not take over a socket that is in use.
+sed "s|^pidfile = .*|pidfile = $T/second.pid|" "$T/policyd.conf" >"$T/second.conf"
+"$POLICYD" -f -c "$T/second.conf" >"$T/second.log" 2>&1
+rc=$?
+ok $([ $rc -eq 1 ] && grep -q "in use by another process" "$T/second.log"; echo $?) \
+    "a second instance refuses a unix socket in use (exit $rc)"
+is "$(postmap -c "$T/pmconf" -q A@Special.Example "socketmap:unix:$T/pd.sock:transport" 2>&1)" \
+    "smtp:[127.0.0.1]:2525" "the first instance keeps its socket"
 stop_policyd
 ok $? "policyd stops"
+[ ! -e "$T/pd.sock" ]
+ok $? "the unix socket is removed at exit"
 
 # --- dropping root ------------------------------------------------------------------
 if [ "$(id -u)" -eq 0 ]; then
