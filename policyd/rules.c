@@ -32,6 +32,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -90,6 +91,10 @@ struct rules_regex {
     pcre2_code *code;
     uint32_t index;
     int jit; /* JIT-compiled: matched with pcre2_jit_match, skipping the generic entry */
+    /* Literal text every match must start (^abc) or end (abc$) with, or contain,
+     * lowercased: a domain without it cannot match, so PCRE2 is not asked. */
+    const char *prefix, *suffix, *infix; /* infix: anywhere in the domain */
+    uint16_t prefix_len, suffix_len, infix_len;
 };
 
 struct rules {
@@ -576,6 +581,144 @@ static void rules_add_literal(struct rules_ctx *ctx, enum rules_kind kind, const
         t->max_len = klen;
 }
 
+/* One atom of a regex, as far as the prefilter needs to know. */
+struct rules_atom {
+    char ch;          /* the literal character (lowercased), or the syntax character */
+    unsigned lit : 1; /* a literal at the top level, not quantified */
+    unsigned end : 1; /* an unescaped '$' at the top level */
+};
+
+/* The literal text every match must contain; pointers into the caller's buffer. */
+struct rules_literals {
+    const char *prefix, *suffix, *infix;
+    size_t prefix_len, suffix_len, infix_len;
+};
+
+/* Skip a character class starting at re[i] == '['; the index just past its ']'. */
+static size_t rules_re_skip_class(const char *re, size_t len, size_t i)
+{
+    i++;
+    if (i < len && re[i] == '^')
+        i++;
+    if (i < len && re[i] == ']')
+        i++; /* a ']' first is literal */
+    while (i < len && re[i] != ']')
+        i += re[i] == '\\' ? 2 : 1;
+    return i + 1;
+}
+
+/*
+ * Split re into atoms (at most len). Returns their number, or 0 when nothing can be
+ * said for certain: a top-level '|', a (?...) group or inline option, \Q...\E.
+ */
+static size_t rules_re_atoms(const char *re, size_t len, struct rules_atom *at)
+{
+    size_t i = 0, n = 0, depth = 0;
+
+    if (memmem(re, len, "(?", 2) || memmem(re, len, "\\Q", 2))
+        return 0;
+    while (i < len) {
+        struct rules_atom a = {re[i], 0, 0};
+        size_t next = i + 1;
+
+        if (re[i] == '\\' && i + 1 < len) {
+            a.ch = re[i + 1];
+            a.lit = depth == 0 && !isalnum((unsigned char)re[i + 1]);
+            next = i + 2;
+        } else if (re[i] == '[') {
+            next = rules_re_skip_class(re, len, i);
+        } else if (re[i] == '{') {
+            while (next < len && re[next - 1] != '}')
+                next++; /* a {m,n} quantifier is one atom */
+        } else if (re[i] == '(') {
+            depth++;
+        } else if (re[i] == ')') {
+            depth -= depth > 0;
+        } else if (re[i] == '|' && depth == 0) {
+            return 0;
+        } else if (re[i] == '$') {
+            a.end = depth == 0;
+        } else {
+            a.lit = depth == 0 && strchr(".^*+?}]", re[i]) == NULL;
+        }
+        /* A quantified atom is not fixed. */
+        if (next < len && strchr("*+?{", re[next]) != NULL)
+            a.lit = 0;
+        a.ch = (char)tolower((unsigned char)a.ch);
+        at[n++] = a;
+        i = next;
+    }
+    return n;
+}
+
+/*
+ * The literal text every match of re must contain, lowercased (rules are caseless and
+ * keys lowercase): the run right after a leading ^ (prefix), the run right before a
+ * trailing $ (suffix), and the longest run anywhere (infix). A run is consecutive
+ * top-level literal atoms none of which is quantified. buf holds at least len bytes.
+ */
+static void rules_re_literals(const char *re, size_t len, char *buf, struct rules_literals *out)
+{
+    struct rules_atom *at;
+    size_t n, i, j, k;
+
+    memset(out, 0, sizeof(*out));
+    if (len == 0 || (at = malloc(len * sizeof(*at))) == NULL)
+        return; /* no prefilter is always correct */
+    if ((n = rules_re_atoms(re, len, at)) == 0) {
+        free(at);
+        return;
+    }
+    for (i = 0; i < n; i++)
+        buf[i] = at[i].ch;
+    for (i = 0; i < n; i = j + 1) {
+        for (j = i; j < n && at[j].lit; j++)
+            ;
+        if (j - i > out->infix_len) {
+            out->infix = buf + i;
+            out->infix_len = j - i;
+        }
+    }
+    if (re[0] == '^') {
+        for (k = 1; k < n && at[k].lit; k++)
+            ;
+        out->prefix = buf + 1;
+        out->prefix_len = k - 1;
+    }
+    if (at[n - 1].end) {
+        for (k = n - 1; k > 0 && at[k - 1].lit; k--)
+            ;
+        out->suffix = buf + k;
+        out->suffix_len = n - 1 - k;
+    }
+    free(at);
+}
+
+/* Fill re's literal prefilter for the regex text re_text[0..len); 0 or -1 (memory). */
+static int rules_regex_prefilter(struct rules *r, struct rules_regex *re, const char *re_text,
+                                 size_t len, int extended)
+{
+    char buf[RULES_LINE_MAX];
+    struct rules_literals l;
+
+    memset(re, 0, sizeof(*re));
+    if (extended || len > sizeof(buf))
+        return 0; /* white space and comments would read as literals */
+    rules_re_literals(re_text, len, buf, &l);
+    if (l.prefix_len > 0 && (re->prefix = rules_arena_copy(r, l.prefix, l.prefix_len)) == NULL)
+        return -1;
+    if (l.suffix_len > 0 && (re->suffix = rules_arena_copy(r, l.suffix, l.suffix_len)) == NULL)
+        return -1;
+    /* The infix only helps when it says more than the prefix or suffix already does. */
+    if (l.infix_len > l.prefix_len && l.infix_len > l.suffix_len &&
+        (re->infix = rules_arena_copy(r, l.infix, l.infix_len)) == NULL)
+        return -1;
+    re->prefix_len = (uint16_t)l.prefix_len;
+    re->suffix_len = (uint16_t)l.suffix_len;
+    re->infix_len = re->infix ? (uint16_t)l.infix_len : 0;
+    return 0;
+}
+
 /* Compile and add a regex rule written as pat[0..plen) = /REGEX/FLAGS. */
 static void rules_add_regex(struct rules_ctx *ctx, const char *pat, size_t plen, const char *result,
                             size_t rlen)
@@ -620,6 +763,9 @@ static void rules_add_regex(struct rules_ctx *ctx, const char *pat, size_t plen,
         pcre2_code_free(code);
         return;
     }
+    if (rules_regex_prefilter(r, &r->regex[r->nregex], pat + 1, relen,
+                              (opts & PCRE2_EXTENDED) != 0) < 0)
+        goto fail;
     r->regex[r->nregex].code = code;
     r->regex[r->nregex].index = index;
     r->nregex++;
@@ -970,6 +1116,24 @@ static uint32_t rules_match_literal(const struct rules *r, const struct addr *ke
     return idx < best ? idx : best;
 }
 
+/* Whether the domain has the literal prefix and suffix every match of re needs. */
+static int rules_regex_may_match(const struct rules_regex *re, const char *dom, size_t len)
+{
+    if (re->prefix_len > 0 && (len < re->prefix_len || memcmp(dom, re->prefix, re->prefix_len)))
+        return 0;
+    if (re->suffix_len > 0) {
+        if (len == 0)
+            return 0;
+        /* '$' also matches before a final newline: then the suffix test proves nothing. */
+        if (dom[len - 1] != '\n' && (len < re->suffix_len || memcmp(dom + len - re->suffix_len,
+                                                                    re->suffix, re->suffix_len)))
+            return 0;
+    }
+    if (re->infix_len > 0 && (len < re->infix_len || !memmem(dom, len, re->infix, re->infix_len)))
+        return 0;
+    return 1;
+}
+
 /* First matching rule for key, in rule order; 1, 0 or -1 (regex resource limit). */
 int rules_match(const struct rules *r, const struct addr *key, struct rule_hit *hit)
 {
@@ -985,6 +1149,8 @@ int rules_match(const struct rules *r, const struct addr *key, struct rule_hit *
 
         if (r->md == NULL)
             return -1; /* rules_finish was not called */
+        if (!rules_regex_may_match(&r->regex[i], key->domain, key->domain_len))
+            continue;
         if (r->regex[i].jit)
             rc = pcre2_jit_match(r->regex[i].code, (PCRE2_SPTR)(key->domain ? key->domain : ""),
                                  key->domain_len, 0, 0, r->md, r->mctx);

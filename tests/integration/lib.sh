@@ -88,8 +88,21 @@ now_ms() {
 }
 
 # Print a free TCP port on 127.0.0.1.
+# Ports come from below the kernel's ephemeral range, so a client connection (of this
+# test or of one running beside it) cannot take the port between this and the bind.
 free_port() {
-    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    /usr/bin/python3 -c '
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+while True:
+    p = random.randrange(10000, max(low, 10001))
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break'
 }
 
 # Write a policyd config to $T/policyd.conf: listen on $PD_PORT, log to $T/policyd.log.

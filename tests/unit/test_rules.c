@@ -10,6 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "rules.h"
 #include "tap.h"
 #include "testutil.h"
@@ -407,6 +410,137 @@ static void test_perf(const struct routes *rt)
     free(keys);
 }
 
+/*
+ * The literal prefix/suffix prefilter must never change an answer: every regex below
+ * is also matched by PCRE2 directly, and the first match in rule order must agree.
+ */
+static void test_prefilter(const struct routes *rt)
+{
+    static const char *const regexes[] = {
+        "/(^|\\.)gmx\\.net$/",
+        "/^yahoo\\.(co\\.)?[a-z]{2}$/",
+        "/^hotmail\\.(com|de)$/",
+        "/\\.mail\\.icloud\\.com$/",
+        "/^mx-ha\\d+\\.web\\.de$/",
+        "/ab+c$/",
+        "/^ab?c/",
+        "/^a{2}b/",
+        "/x\\\\$/",
+        "/\\\\.com$/",
+        "/foo|bar\\.com$/",
+        "/(?i)^ZZ\\.example$/",
+        "/^ zz \\. test $/x",
+        "/[.]org$/",
+        "/o\\.org\\$/",
+        "/^\\Qq.q\\E/",
+        "/^.example$/",
+        "/-dash\\-$/",
+        "/^UPPER\\.case$/",
+        "/e$/",
+        "/^$/",
+    };
+    static const char *const domains[] = {
+        "gmx.net",
+        "notgmx.net",
+        "mx.gmx.net",
+        "yahoo.de",
+        "yahoo.co.uk",
+        "yahoo.co.jp",
+        "hotmail.com",
+        "hotmail.de",
+        "x.mail.icloud.com",
+        "mx-ha02.web.de",
+        "abbbc",
+        "ac",
+        "abc",
+        "aab",
+        "aaab",
+        "x\\",
+        "a.com",
+        "foo.example",
+        "bar.com",
+        "zz.example",
+        "zz.test",
+        "a.org",
+        ".org",
+        "o.org$",
+        "q.q",
+        "qxq",
+        "xexample",
+        "a-dash-",
+        "upper.case",
+        "e",
+        "",
+        "xe",
+        "gmx.net.evil",
+        "yahoo.com.br",
+    };
+    size_t nre = sizeof(regexes) / sizeof(regexes[0]);
+    size_t nd = sizeof(domains) / sizeof(domains[0]);
+    pcre2_code *code[sizeof(regexes) / sizeof(regexes[0])];
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    struct rules *r = rules_new();
+    struct diag *d = diag_new();
+    char text[8192] = "", line[256];
+    size_t i, j, bad = 0;
+
+    for (i = 0; i < nre; i++) {
+        const char *re = regexes[i] + 1, *end = strrchr(regexes[i], '/');
+        uint32_t opts = PCRE2_CASELESS | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP;
+        int ec;
+        PCRE2_SIZE off;
+
+        if (strchr(end, 'x'))
+            opts |= PCRE2_EXTENDED;
+        code[i] = pcre2_compile((PCRE2_SPTR)re, (size_t)(end - re), opts, &ec, &off, NULL);
+        if (code[i] == NULL)
+            abort();
+        snprintf(line, sizeof(line), "%s relay:[r%zu]\n", regexes[i], i);
+        strcat(text, line);
+    }
+    ok(rules_add_buffer(r, "pf.rules", text, strlen(text), rt, d) == 0 && rules_finish(r, d) == 0,
+       "prefilter rules load");
+    for (j = 0; j < nd + 20000; j++) {
+        struct rule_hit hit;
+        struct addr key;
+        char want[32] = "none", got[32] = "none", rnd[16];
+        const char *dom = j < nd ? domains[j] : rnd;
+        int rc;
+
+        if (j >= nd) { /* random strings over the characters the regexes care about */
+            static const char alphabet[] = "abcegmnoqrtxyz.-\\$";
+            size_t k, n = (size_t)rand() % sizeof(rnd);
+
+            for (k = 0; k < n; k++)
+                rnd[k] = alphabet[(size_t)rand() % (sizeof(alphabet) - 1)];
+            rnd[n] = '\0';
+        }
+
+        for (i = 0; i < nre; i++) {
+            if (pcre2_match(code[i], (PCRE2_SPTR)dom, strlen(dom), 0, 0, md, NULL) >= 0) {
+                snprintf(want, sizeof(want), "relay:[r%zu]", i);
+                break;
+            }
+        }
+        test_key(dom, &key);
+        rc = rules_match(r, &key, &hit);
+        if (rc == 1)
+            snprintf(got, sizeof(got), "%.*s", (int)hit.result_len, hit.result);
+        if (strcmp(got, want) != 0) {
+            bad++;
+            if (bad <= 10)
+                printf("# '%s': rules_match %s, pcre2 %s\n", dom, got, want);
+        }
+    }
+    is_int((long long)bad, 0,
+           "prefilter: every domain (and 20,000 random ones) gets PCRE2's answer");
+    for (i = 0; i < nre; i++)
+        pcre2_code_free(code[i]);
+    pcre2_match_data_free(md);
+    rules_free(r);
+    diag_free(d);
+}
+
 int main(void)
 {
     struct routes *rt = test_routes();
@@ -414,6 +548,7 @@ int main(void)
     test_cases(rt);
     test_misc(rt);
     test_files(rt);
+    test_prefilter(rt);
     test_perf(rt);
     routes_free(rt);
     return done_testing();
