@@ -48,11 +48,17 @@ bench)
 run)
     dev_install
     dev_build dev --enable-maintainer-mode
+    # postmap wants a Postfix configuration directory; an empty main.cf will do.
+    mkdir -p build/dev/pmconf && touch -d '1 hour ago' build/dev/pmconf/main.cf
+    echo "dev.sh: policyd runs in the foreground (Ctrl-C stops it). From another terminal:" >&2
+    for map in transport explain; do
+        echo "    postmap -c build/dev/pmconf -q 'User+tag@AOL.com' socketmap:inet:127.0.0.1:10027:$map" >&2
+    done
     exec build/dev/policyd/policyd -f -c build/dev/contrib/policyd-dev.conf
     ;;
 test)
     dev_install
-    autoreconf -fi >/dev/null 2>&1
+    autoreconf -fi >build-autoreconf.log 2>&1 || { cat build-autoreconf.log; exit 1; }
     dev_build dev --enable-maintainer-mode
     status=0
     echo "== make distcheck (warnings as errors)"
