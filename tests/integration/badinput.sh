@@ -97,6 +97,21 @@ ok $? "refusal for max_connections is logged"
 # Nothing sent: closed after idle_timeout (3 s), not before.
 got=$($PDCLIENT hold 127.0.0.1 "$PD_PORT" 6)
 is "$got" "CLOSED after 3 s" "idle connection closed after idle_timeout"
+# Half a request, then silence: the same (a stalled client never holds a slot for good).
+got=$(/usr/bin/python3 - "$PD_PORT" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"23:transport a@exa")
+s.settimeout(6)
+start = time.monotonic()
+try:
+    data = s.recv(100)
+except (socket.timeout, ConnectionError):
+    data = None
+print("CLOSED after %d s%s" % (round(time.monotonic() - start), "" if data == b"" else " (%r)" % data))
+PY
+)
+is "$got" "CLOSED after 3 s" "half a request, then silence: closed after idle_timeout"
 
 stop_policyd
 ok $? "policyd stops on SIGTERM"

@@ -233,4 +233,22 @@ if ! getent passwd policyd >/dev/null; then
     [ ! -e "$T/example.pid" ]
     ok $? "and leaves no pidfile behind"
 fi
+# --- -t warns about a regex with '@'; -v adds debug lines ------------------------------
+printf '# a regex that can never see the local part\n/^user@example\\.com$/ relay:[127.0.0.1]:2525\n' \
+    >"$T/at.rules"
+write_conf <<EOF2
+rules = $T/at.rules
+EOF2
+"$POLICYD" -t -c "$T/policyd.conf" >"$T/out" 2>"$T/err"; rc=$?
+is "$rc" 0 "-t: a regex containing @ is a warning, not an error"
+grep -q "^$T/at.rules:2: warning: regex contains '@'" "$T/err"
+ok $? "-t prints the warning with FILE:LINE"
+for v in "" -v -vv; do
+    : >"$T/policyd.log"
+    start_policyd $v && pmq transport x@example.org >/dev/null
+    stop_policyd
+    echo "$(grep -c 'debug:' "$T/policyd.log")" >"$T/debug$v"
+done
+ok $([ "$(cat "$T/debug")" -eq 0 ] && [ "$(cat "$T/debug-vv")" -gt "$(cat "$T/debug")" ]; echo $?) \
+    "-v adds debug lines (none: $(cat "$T/debug"), -v: $(cat "$T/debug-v"), -vv: $(cat "$T/debug-vv"))"
 done_testing
