@@ -35,6 +35,10 @@ int redis_client_synced(const struct redis_client *rc);
 /* Disconnect and free; the view is left as it is. Accepts NULL. */
 void redis_client_free(struct redis_client *rc);
 
+/* A new string: the SCAN MATCH pattern of every override key ("PREFIX route:*", the
+ * prefix's glob characters escaped), or NULL on allocation failure. */
+char *redis_match_pattern(const char *prefix);
+
 /*
  * Parse a "tcp:HOST:PORT" / "unix:PATH" endpoint. On success *host is a new string
  * (the path for unix, with *port = 0); 0, or -1 with a reason in err.

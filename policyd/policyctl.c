@@ -267,8 +267,9 @@ static int policyctl_fetch(redisContext *rc, const char *key, size_t klen, char 
         policyctl_redis_error("GET", rc, NULL);
         goto done;
     }
-    if (get->type == REDIS_REPLY_NIL) {
-        ret = 0;
+    if (get->type == REDIS_REPLY_NIL ||
+        (get->type == REDIS_REPLY_ERROR && strncmp(get->str, "WRONGTYPE", 9) == 0)) {
+        ret = 0; /* absent, or not a string: not an override (policyd ignores it too) */
         goto done;
     }
     if (get->type != REDIS_REPLY_STRING || ttl->type != REDIS_REPLY_INTEGER) {
@@ -404,17 +405,15 @@ static int policyctl_push(char ***lines, size_t *n, size_t *cap, const char *pat
 static int policyctl_list(const struct cfg *cfg)
 {
     char cursor[32] = "0", *match, **lines = NULL;
-    size_t i, n = 0, cap = 0, mlen, plen = strlen(cfg->redis_prefix) + 6;
+    size_t i, n = 0, cap = 0, plen = strlen(cfg->redis_prefix) + 6;
     redisContext *rc;
     int ret = POLICYCTL_ERROR;
 
     if ((rc = policyctl_redis(cfg)) == NULL)
         return POLICYCTL_ERROR;
-    mlen = plen + 2;
-    match = malloc(mlen);
+    match = redis_match_pattern(cfg->redis_prefix);
     if (match == NULL)
         goto done;
-    snprintf(match, mlen, "%sroute:*", cfg->redis_prefix);
     do {
         const char *argv[] = {"SCAN", cursor, "MATCH", match, "COUNT", "1000"};
         redisReply *r = policyctl_cmds(rc, "SCAN", 6, argv);
@@ -438,7 +437,9 @@ static int policyctl_list(const struct cfg *cfg)
             long long pttl = -1;
             int found;
 
-            if (k->type != REDIS_REPLY_STRING || k->len <= plen)
+            if (k->type != REDIS_REPLY_STRING || k->len <= plen ||
+                memcmp(k->str, cfg->redis_prefix, plen - 6) != 0 ||
+                memcmp(k->str + plen - 6, "route:", 6) != 0)
                 continue;
             found = policyctl_fetch(rc, k->str, k->len, &value, &pttl);
             if (found < 0) {

@@ -117,6 +117,23 @@ static char *redis_strndup(const char *s, size_t n)
     return p;
 }
 
+/* The SCAN MATCH pattern for every override key: the prefix with glob characters escaped. */
+char *redis_match_pattern(const char *prefix)
+{
+    size_t len = strlen(prefix), i, o = 0;
+    char *m = malloc(2 * len + sizeof("route:*"));
+
+    if (m == NULL)
+        return NULL;
+    for (i = 0; i < len; i++) {
+        if (strchr("*?[]\\", prefix[i]) != NULL)
+            m[o++] = '\\';
+        m[o++] = prefix[i];
+    }
+    memcpy(m + o, "route:*", sizeof("route:*"));
+    return m;
+}
+
 /* Parse "tcp:HOST:PORT" (HOST may be [V6]) or "unix:PATH". */
 int redis_parse_endpoint(const char *ep, char **host, int *port, char *err, size_t errsize)
 {
@@ -342,7 +359,7 @@ static void redis_on_connect(const redisAsyncContext *ac, int status)
 static void redis_on_disconnect(const redisAsyncContext *ac, int status)
 {
     struct redis_client *rc = ac->data;
-    char why[300];
+    char why[300], errstr[200];
     int which = redis_which(rc, ac);
 
     if (which == 0)
@@ -351,8 +368,10 @@ static void redis_on_disconnect(const redisAsyncContext *ac, int status)
         rc->main = NULL;
     else
         rc->sub = NULL;
+
+    log_escape(errstr, sizeof(errstr), ac->errstr, strlen(ac->errstr));
     snprintf(why, sizeof(why), "connection lost: %s",
-             status == REDIS_OK || ac->errstr[0] == '\0' ? "closed by the server" : ac->errstr);
+             status == REDIS_OK || ac->errstr[0] == '\0' ? "closed by the server" : errstr);
     redis_fail(rc, why);
 }
 
@@ -453,7 +472,7 @@ static int redis_fetch(struct redis_client *rc, enum redis_kind kind, const char
 {
     const char *argv[2];
     size_t lens[2];
-    struct redis_req *req = redis_req_new(rc, kind, key, len, 2);
+    struct redis_req *req = redis_req_new(rc, kind, key, len, 1);
 
     if (req == NULL)
         return -1;
@@ -461,10 +480,9 @@ static int redis_fetch(struct redis_client *rc, enum redis_kind kind, const char
     lens[1] = len;
     argv[0] = "GET";
     lens[0] = 3;
-    if (redis_send(rc, rc->main, req, redis_on_reply, 2, argv, lens) < 0) {
-        redis_req_release(req);
-        return -1;
-    }
+    if (redis_send(rc, rc->main, req, redis_on_reply, 2, argv, lens) < 0)
+        return -1; /* released by redis_send */
+    req->parts++;  /* the PTTL part; a reply cannot come before we return to the loop */
     argv[0] = "PTTL";
     lens[0] = 4;
     return redis_send(rc, rc->main, req, redis_on_reply, 2, argv, lens);
@@ -731,8 +749,9 @@ static void redis_on_invalidate(struct redis_client *rc, const redisReply *paylo
     size_t i;
 
     if (payload->type == REDIS_REPLY_NIL) {
-        log_debug(1, "redis %s: flush: clearing the view and loading again", rc->endpoint);
-        overrides_clear(rc->view);
+        /* Sent for a flush of any database: never empty the live view for it; the full
+         * load that follows swaps in exactly what our database still holds. */
+        log_debug(1, "redis %s: flush: loading everything again", rc->endpoint);
         redis_load_start(rc);
         return;
     }
@@ -752,7 +771,24 @@ static void redis_on_invalidate(struct redis_client *rc, const redisReply *paylo
     }
 }
 
-/* hiredis: the subscription callback: confirmation, then one call per message, NULL at the end. */
+/* The string element i of an array reply, or NULL. */
+static const redisReply *redis_str_elem(const redisReply *reply, size_t i)
+{
+    if (reply->type != REDIS_REPLY_ARRAY || i >= reply->elements ||
+        reply->element[i]->type != REDIS_REPLY_STRING)
+        return NULL;
+    return reply->element[i];
+}
+
+/*
+ * hiredis: the subscription callback: the subscribe confirmation, then one call per
+ * message, NULL at the end (which frees the request).
+ *
+ * No heartbeat runs on this connection: hiredis 0.14 keeps the callback of every
+ * command sent while subscribed until the connection ends, so a periodic PING here
+ * would grow without bound. TCP keepalive (see redis_open) notices a connection that
+ * died silently; the main connection's PING covers a hung server.
+ */
 static void redis_on_message(redisAsyncContext *ac, void *r, void *privdata)
 {
     struct redis_req *req = privdata;
@@ -760,25 +796,23 @@ static void redis_on_message(redisAsyncContext *ac, void *r, void *privdata)
     const redisReply *reply = r;
     const redisReply *type;
 
-    if (reply == NULL) {
+    if (reply != NULL && req->gen == rc->gen) {
+        type = redis_str_elem(reply, 0);
+        if (type == NULL || reply->elements < 3) {
+            redis_fail_reply(rc, "SUBSCRIBE", reply);
+        } else if (type->len == 9 && memcmp(type->str, "subscribe", 9) == 0) {
+            redis_progress(rc);
+            rc->sub_ready = 1;
+            redis_ready(rc);
+        } else if (type->len == 7 && memcmp(type->str, "message", 7) == 0) {
+            redis_on_invalidate(rc, reply->element[2]);
+        } else {
+            /* an unsubscribe nobody asked for: invalidations would stop silently */
+            redis_fail(rc, "the subscription to invalidations ended");
+        }
+    }
+    if (reply == NULL)
         redis_req_release(req);
-        return;
-    }
-    if (req->gen != rc->gen)
-        return;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
-        reply->element[0]->type != REDIS_REPLY_STRING) {
-        redis_fail_reply(rc, "SUBSCRIBE", reply);
-        return;
-    }
-    type = reply->element[0];
-    if (type->len == 9 && memcmp(type->str, "subscribe", 9) == 0) {
-        redis_progress(rc);
-        rc->sub_ready = 1;
-        redis_ready(rc);
-    } else if (type->len == 7 && memcmp(type->str, "message", 7) == 0) {
-        redis_on_invalidate(rc, reply->element[2]);
-    }
 }
 
 /* Open one connection and attach it to the loop: the context, or NULL (why filled). */
@@ -797,6 +831,10 @@ static redisAsyncContext *redis_open(struct redis_client *rc, char *why, size_t 
         return NULL;
     }
     ac->data = rc;
+    /* A TCP connection that dies silently (a NAT or firewall forgetting it) is noticed
+     * in about half a minute instead of never; a unix socket cannot die that way. */
+    if (rc->port != 0)
+        redisEnableKeepAlive(&ac->c);
     if (redisLibeventAttach(ac, rc->base) != REDIS_OK) {
         snprintf(why, whysize, "cannot attach to the event loop");
         redisAsyncFree(ac);
@@ -887,11 +925,10 @@ struct redis_client *redis_client_new(struct event_base *base, const struct cfg 
     plen = strlen(cfg->redis_prefix ? cfg->redis_prefix : "");
     rc->key_prefix_len = plen + 6;
     rc->key_prefix = malloc(plen + 8);
-    rc->match = malloc(plen + 8);
+    rc->match = redis_match_pattern(cfg->redis_prefix ? cfg->redis_prefix : "");
     if (rc->key_prefix == NULL || rc->match == NULL)
         goto nomem;
     snprintf(rc->key_prefix, plen + 8, "%sroute:", cfg->redis_prefix ? cfg->redis_prefix : "");
-    snprintf(rc->match, plen + 8, "%sroute:*", cfg->redis_prefix ? cfg->redis_prefix : "");
     rc->watchdog = evtimer_new(base, redis_on_watchdog, rc);
     rc->retry = evtimer_new(base, redis_on_retry, rc);
     rc->tick = event_new(base, -1, EV_PERSIST, redis_on_tick, rc);
