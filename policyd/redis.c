@@ -1,7 +1,10 @@
 /* redis.c - async hiredis client keeping the override view in sync (full load + tracking). */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +135,44 @@ char *redis_match_pattern(const char *prefix)
     }
     memcpy(m + o, "route:*", sizeof("route:*"));
     return m;
+}
+
+/*
+ * Replace a host name by its first address, once, at start: hiredis 0.14 resolves
+ * names synchronously on every connect, which would stall all lookups while a
+ * resolver is slow. Both connections then reach the same server, too. 0 or -1.
+ */
+static int redis_resolve(char **host, char *err, size_t errsize)
+{
+    struct addrinfo hints, *res = NULL;
+    char numeric[INET6_ADDRSTRLEN];
+    unsigned char buf[sizeof(struct in6_addr)];
+    char *copy;
+    int rc;
+
+    if (inet_pton(AF_INET, *host, buf) == 1 || inet_pton(AF_INET6, *host, buf) == 1)
+        return 0;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    rc = getaddrinfo(*host, NULL, &hints, &res);
+    if (rc != 0 || res == NULL ||
+        getnameinfo(res->ai_addr, res->ai_addrlen, numeric, sizeof(numeric), NULL, 0,
+                    NI_NUMERICHOST) != 0) {
+        snprintf(err, errsize, "cannot resolve %s: %s", *host,
+                 rc != 0 ? gai_strerror(rc) : "no address");
+        if (res != NULL)
+            freeaddrinfo(res);
+        return -1;
+    }
+    freeaddrinfo(res);
+    if ((copy = strdup(numeric)) == NULL) {
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    }
+    log_info("redis: %s resolved to %s (once, at start)", *host, copy);
+    free(*host);
+    *host = copy;
+    return 0;
 }
 
 /* Parse "tcp:HOST:PORT" (HOST may be [V6]) or "unix:PATH". */
@@ -907,7 +948,8 @@ struct redis_client *redis_client_new(struct event_base *base, const struct cfg 
     rc->endpoint = strdup(cfg->redis);
     if (rc->endpoint == NULL)
         goto nomem;
-    if (redis_parse_endpoint(cfg->redis, &rc->host, &rc->port, err, sizeof(err)) < 0) {
+    if (redis_parse_endpoint(cfg->redis, &rc->host, &rc->port, err, sizeof(err)) < 0 ||
+        (rc->port != 0 && redis_resolve(&rc->host, err, sizeof(err)) < 0)) {
         log_err("redis %s: %s", cfg->redis, err);
         goto fail;
     }

@@ -5,7 +5,9 @@
 #  - a key of another type (a hash) under the prefix made `policyctl override list` fail;
 #  - a FLUSHDB of ANOTHER database emptied the live view until the reload finished
 #    (Redis sends the flush to every tracking client, whatever the database);
-#  - a steady connection must log no error at all (no false watchdog trips).
+#  - a steady connection must log no error at all (no false watchdog trips);
+#  - a host name in `redis` was resolved (blocking the loop) at every reconnect: now
+#    once at start, and a name that does not resolve stops the start with a clear error.
 . "$top_srcdir/tests/integration/redis-lib.sh"
 need postmap /usr/bin/python3 redis-cli
 POLICYCTL="$top_builddir/policyd/policyctl"
@@ -45,4 +47,19 @@ grep -q '^answer x@aol.com=OK smtp: ' <<<"$result"
 ok $? "answers kept coming from the view"
 is "$(grep -c 'error: redis' "$T/policyd.log")" 0 "no error logged on a healthy connection"
 stop_policyd_clean "prefix with glob characters"
+
+: >"$T/policyd.log"
+sed -i "s|^redis = .*|redis = tcp:localhost:$A_PORT|" "$T/policyd.conf"
+start_policyd
+ok $? "policyd starts with redis = tcp:localhost:PORT"
+grep -q "redis: localhost resolved to" "$T/policyd.log"
+ok $? "the name is resolved once, at start"
+t=$(sm_wait x@aol.com "OK smtp:" 2000)
+ok $? "overrides load through the resolved address ($t)"
+stop_policyd_clean "redis by host name"
+sed -i "s|^redis = .*|redis = tcp:no-such-host.invalid:$A_PORT|" "$T/policyd.conf"
+timeout 20 "$POLICYD" -f -c "$T/policyd.conf" 2>"$T/err"
+is "$?" 1 "a Redis host name that does not resolve: policyd refuses to start"
+grep -q "cannot resolve no-such-host.invalid" "$T/err"
+ok $? "and says so"
 done_testing
