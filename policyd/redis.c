@@ -27,6 +27,8 @@
 #define REDIS_SCAN_COUNT "1000"
 /* Invalidated keys remembered during a full load; beyond that, load again afterwards. */
 #define REDIS_QUEUE_MAX 100000
+/* Longest wait for a reply while connecting (with the backoff cap: a try a second). */
+#define REDIS_SETUP_MAX_MS 400
 /* Health check and expiry sweep period. */
 #define REDIS_TICK_MS 1000
 
@@ -253,10 +255,27 @@ static struct redis_req *redis_req_new(struct redis_client *rc, enum redis_kind 
     return req;
 }
 
+/*
+ * How long to wait for the next reply: redis_timeout, but at most REDIS_SETUP_MAX_MS
+ * while connecting, so that a server that never answers is retried at least once a
+ * second (SPEC 4) whatever redis_timeout says.
+ */
+static struct timeval redis_wait_tv(const struct redis_client *rc)
+{
+    unsigned ms = rc->timeout_ms;
+    struct timeval tv;
+
+    if ((!rc->main_ready || !rc->sub_ready) && ms > REDIS_SETUP_MAX_MS)
+        ms = REDIS_SETUP_MAX_MS;
+    tv.tv_sec = ms / 1000;
+    tv.tv_usec = (ms % 1000) * 1000;
+    return tv;
+}
+
 /* Count one more expected reply and make sure the watchdog runs. */
 static void redis_expect(struct redis_client *rc)
 {
-    struct timeval tv = {rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000};
+    struct timeval tv = redis_wait_tv(rc);
 
     if (rc->waiting++ == 0)
         evtimer_add(rc->watchdog, &tv);
@@ -265,7 +284,7 @@ static void redis_expect(struct redis_client *rc)
 /* One expected reply arrived: progress, so the watchdog starts over. */
 static void redis_progress(struct redis_client *rc)
 {
-    struct timeval tv = {rc->timeout_ms / 1000, (rc->timeout_ms % 1000) * 1000};
+    struct timeval tv = redis_wait_tv(rc);
 
     if (rc->waiting > 0 && --rc->waiting > 0)
         evtimer_add(rc->watchdog, &tv);
@@ -422,7 +441,10 @@ static void redis_on_watchdog(evutil_socket_t fd, short what, void *arg)
     struct redis_client *rc = arg;
     char why[100];
 
-    snprintf(why, sizeof(why), "no reply within %u ms", rc->timeout_ms);
+    struct timeval tv = redis_wait_tv(rc);
+
+    snprintf(why, sizeof(why), "no reply within %ld ms",
+             (long)tv.tv_sec * 1000 + (long)tv.tv_usec / 1000);
     redis_fail(rc, why);
 }
 
