@@ -151,23 +151,29 @@ pm() {
     fi
 }
 
-# pm_wait KEY WANT MS: ask with pm until it answers WANT, at most MS ms.
-# Prints "N ms", the time it took (or "timeout after N ms, last answer: ANSWER"); 0 when seen.
-pm_wait() {
+# answer_wait ASK KEY WANT MS: call the function ASK with KEY until it prints WANT, at
+# most MS ms. Prints "N ms", the time it took (or "timeout after N ms, last answer:
+# ANSWER"); 0 when seen.
+answer_wait() {
     local start got
     start=$(now_ms)
     while :; do
-        got=$(pm "$1")
-        if [ "$got" = "$2" ]; then
+        got=$("$1" "$2")
+        if [ "$got" = "$3" ]; then
             echo "$(($(now_ms) - start)) ms"
             return 0
         fi
-        if [ $(($(now_ms) - start)) -gt "$3" ]; then
+        if [ $(($(now_ms) - start)) -gt "$4" ]; then
             echo "timeout after $(($(now_ms) - start)) ms, last answer: $got"
             return 1
         fi
         sleep 0.01
     done
+}
+
+# pm_wait KEY WANT MS: answer_wait with pm (postmap).
+pm_wait() {
+    answer_wait pm "$@"
 }
 
 # flip CMD KEY WANT NAME: run CMD (a command line, split at spaces); then the transport
@@ -179,24 +185,15 @@ flip() {
     ok $? "$4: $2 -> $3 within 1 s ($t)"
 }
 
-# sm_wait KEY WANT MS: like pm_wait (prints "N ms" or why not), with the raw socketmap
-# reply of the transport map through pdclient.py ("OK smtp:", "TEMP ...", "NOTFOUND "):
-# without postmap, a TEMP reply costs no second.
+# sm KEY: the raw socketmap reply of the transport map through pdclient.py ("OK smtp:",
+# "TEMP ...", "NOTFOUND "): without postmap, a TEMP reply costs no second.
+sm() {
+    $PDCLIENT sockmap 127.0.0.1 "$PD_PORT" "transport $1" 2>&1
+}
+
+# sm_wait KEY WANT MS: answer_wait with sm.
 sm_wait() {
-    local start got
-    start=$(now_ms)
-    while :; do
-        got=$($PDCLIENT sockmap 127.0.0.1 "$PD_PORT" "transport $1" 2>&1)
-        if [ "$got" = "$2" ]; then
-            echo "$(($(now_ms) - start)) ms"
-            return 0
-        fi
-        if [ $(($(now_ms) - start)) -gt "$3" ]; then
-            echo "timeout after $(($(now_ms) - start)) ms, last answer: $got"
-            return 1
-        fi
-        sleep 0.01
-    done
+    answer_wait sm "$@"
 }
 
 # redis_save_dataset NAME CMD...: write a data set to $T/NAME.rdb with a scratch
