@@ -2,6 +2,8 @@
 #ifndef POLICYD_SNAPSHOT_H
 #define POLICYD_SNAPSHOT_H
 
+#include <stdio.h>
+
 #include "cfg.h"
 #include "diag.h"
 #include "rules.h"
@@ -23,5 +25,16 @@ void snapshot_unref(struct snapshot *s);
 /* Borrowed views, valid while the caller holds a reference. */
 const struct cfg *snapshot_cfg(const struct snapshot *s);
 const struct rules *snapshot_rules(const struct snapshot *s);
+
+/* The one-line summary "N rules from M files, K routes" into buf (like snprintf). */
+void snapshot_summary(const struct snapshot *s, char *buf, size_t size);
+
+/*
+ * Check the configuration at path and every rule file it names, as policyd -t and
+ * policyctl check do: each problem (and a warning for a `user` or `group` that does
+ * not exist) to err as FILE:LINE: message, the summary to out. 0 usable, 1 not.
+ * Loop thread or a program's main only (it looks up accounts).
+ */
+int snapshot_check(const char *path, FILE *out, FILE *err);
 
 #endif

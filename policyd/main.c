@@ -65,35 +65,6 @@ static void main_usage(FILE *f)
             MAIN_DEFAULT_CONFIG);
 }
 
-/* The one-line summary of a snapshot. */
-static void main_summary(const struct snapshot *snap, char *buf, size_t size)
-{
-    const struct rules *r = snapshot_rules(snap);
-    const struct cfg *cfg = snapshot_cfg(snap);
-
-    snprintf(buf, size, "%zu rules from %zu files, %zu routes", rules_count(r), rules_file_count(r),
-             routes_count(cfg->routes));
-}
-
-/* policyd -t: check everything, print problems and a summary. */
-static int main_check(const char *path)
-{
-    struct diag *d = diag_new();
-    struct snapshot *snap = snapshot_build(path, d);
-    char summary[128];
-    int rc = 1;
-
-    diag_print(d, stderr);
-    if (snap != NULL) {
-        main_summary(snap, summary, sizeof(summary));
-        printf("%s\n", summary);
-        rc = 0;
-    }
-    snapshot_unref(snap);
-    diag_free(d);
-    return rc;
-}
-
 /* The builder thread: build a complete snapshot off the event loop. */
 static void *main_build_thread(void *arg)
 {
@@ -144,7 +115,7 @@ static void main_built_cb(evutil_socket_t fd, short what, void *arg)
         log_err("reload failed; keeping the previous configuration and rules");
     } else {
         diag_log(b->diag); /* warnings */
-        main_summary(b->snap, summary, sizeof(summary));
+        snapshot_summary(b->snap, summary, sizeof(summary));
         /* The Redis client borrows the routes: hand it the new ones before the old go. */
         if (rt->redis)
             redis_client_set_routes(rt->redis, snapshot_cfg(b->snap)->routes);
@@ -365,7 +336,7 @@ static int main_run(struct main_runtime *rt, int foreground)
         return 1;
     }
     cfg = snapshot_cfg(snap);
-    main_summary(snap, summary, sizeof(summary));
+    snapshot_summary(snap, summary, sizeof(summary));
     if (cfg->redis != NULL && (rt->ov = overrides_new()) == NULL) {
         snapshot_unref(snap);
         return 1;
@@ -465,7 +436,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (check)
-        return main_check(rt.config_path);
+        return snapshot_check(rt.config_path, stdout, stderr);
     signal(SIGPIPE, SIG_IGN);
     /* A SIGHUP while a large rule set loads must not kill us; the loop takes it over. */
     signal(SIGHUP, SIG_IGN);

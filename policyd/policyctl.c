@@ -639,27 +639,6 @@ static int policyctl_query(const struct cfg *cfg, int argc, char **argv)
     return ret;
 }
 
-/* check: same as policyd -t. */
-static int policyctl_check(const char *path)
-{
-    struct diag *d = diag_new();
-    struct snapshot *snap = snapshot_build(path, d);
-    int ret = POLICYCTL_NOTFOUND;
-
-    diag_print(d, stderr);
-    if (snap != NULL) {
-        const struct rules *r = snapshot_rules(snap);
-        const struct cfg *cfg = snapshot_cfg(snap);
-
-        printf("%zu rules from %zu files, %zu routes\n", rules_count(r), rules_file_count(r),
-               routes_count(cfg->routes));
-        ret = POLICYCTL_OK;
-    }
-    snapshot_unref(snap);
-    diag_free(d);
-    return ret;
-}
-
 /* override SUBCOMMAND ...; argv[0] is the subcommand. */
 static int policyctl_override(const struct cfg *cfg, int argc, char **argv)
 {
@@ -724,7 +703,7 @@ int main(int argc, char **argv)
         return POLICYCTL_ERROR;
     }
     if (strcmp(argv[0], "check") == 0 && argc == 1)
-        return policyctl_check(path);
+        return snapshot_check(path, stdout, stderr) == 0 ? POLICYCTL_OK : POLICYCTL_NOTFOUND;
     if (!(strcmp(argv[0], "override") == 0 && argc >= 2) &&
         !(strcmp(argv[0], "query") == 0 && argc >= 2)) {
         policyctl_usage(stderr);

@@ -1,6 +1,9 @@
 /* snapshot.c - one immutable configuration + rules, refcounted; built whole or not at all. */
 #include "config.h"
 
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "snapshot.h"
@@ -88,4 +91,45 @@ const struct cfg *snapshot_cfg(const struct snapshot *s)
 const struct rules *snapshot_rules(const struct snapshot *s)
 {
     return s->rules;
+}
+
+/* The one-line summary: "N rules from M files, K routes". */
+void snapshot_summary(const struct snapshot *s, char *buf, size_t size)
+{
+    snprintf(buf, size, "%zu rules from %zu files, %zu routes", rules_count(s->rules),
+             rules_file_count(s->rules), routes_count(s->cfg->routes));
+}
+
+/* Warn about a user or group that does not exist: starting as root would fail. */
+static void snapshot_check_accounts(const struct cfg *cfg, struct diag *d)
+{
+    if (cfg->user != NULL && getpwnam(cfg->user) == NULL)
+        diag_warning(d, cfg->path, 0,
+                     "user %s: no such user (started as root, policyd would refuse to start)",
+                     cfg->user);
+    if (cfg->group != NULL && getgrnam(cfg->group) == NULL)
+        diag_warning(d, cfg->path, 0,
+                     "group %s: no such group (started as root, policyd would refuse to start)",
+                     cfg->group);
+}
+
+/* policyd -t and policyctl check: every problem to err, the summary to out; 0 or 1. */
+int snapshot_check(const char *path, FILE *out, FILE *err)
+{
+    struct diag *d = diag_new();
+    struct snapshot *s = snapshot_build(path, d);
+    char summary[128];
+
+    if (s != NULL)
+        snapshot_check_accounts(s->cfg, d);
+    diag_print(d, err);
+    if (s != NULL) {
+        snapshot_summary(s, summary, sizeof(summary));
+        fprintf(out, "%s\n", summary);
+    }
+    diag_free(d);
+    if (s == NULL)
+        return 1;
+    snapshot_unref(s);
+    return 0;
 }

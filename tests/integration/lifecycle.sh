@@ -224,6 +224,8 @@ n=$(sed 's/#.*//' "$top_srcdir"/rules/*.rules | grep -c '[^[:space:]]')
 is "$rc:$(cat "$T/out")" "0:$n rules from 1 files, 2 routes" "-t passes on contrib/policyd.conf (rules from the source tree)"
 # It names "user = policyd": starting as root without that account must fail cleanly.
 if ! getent passwd policyd >/dev/null; then
+    grep -q "warning: user policyd: no such user" "$T/err"
+    ok $? "-t warns that user policyd does not exist (exit 0 all the same)"
     sed -i 's/^#pidfile.*/pidfile = '"$(printf '%s' "$T" | sed 's/[\/&]/\\&/g')"'\/example.pid/' "$T/example.conf"
     printf 'listen = inet:127.0.0.1:%s\nlog_target = stderr\n' "$(free_port)" >>"$T/example.conf"
     timeout 10 "$POLICYD" -c "$T/example.conf" 2>"$T/err"; rc=$?
