@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -436,6 +437,12 @@ static int server_accept_one(struct server_listener *l)
         server_log_refused(srv, peer, "max_connections reached");
         close(fd);
         return 0;
+    }
+    if (!l->is_unix) {
+        int one = 1;
+
+        /* Answers are whole and written at once: never hold one back for Nagle. */
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     }
     c = conn_new(srv, srv->base, fd, peer);
     if (c == NULL) {
