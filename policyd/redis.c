@@ -146,8 +146,9 @@ char *redis_match_pattern(const char *prefix)
  */
 static int redis_resolve(char **host, char *err, size_t errsize)
 {
+    static const int families[] = {AF_INET, AF_INET6}; /* hiredis's own order */
     struct addrinfo hints, *res = NULL;
-    char numeric[INET6_ADDRSTRLEN];
+    char numeric[NI_MAXHOST];
     unsigned char buf[sizeof(struct in6_addr)];
     char *copy;
     int rc;
@@ -156,17 +157,20 @@ static int redis_resolve(char **host, char *err, size_t errsize)
         return 0;
     memset(&hints, 0, sizeof(hints));
     hints.ai_socktype = SOCK_STREAM;
-    rc = getaddrinfo(*host, NULL, &hints, &res);
-    if (rc != 0 || res == NULL ||
-        getnameinfo(res->ai_addr, res->ai_addrlen, numeric, sizeof(numeric), NULL, 0,
-                    NI_NUMERICHOST) != 0) {
-        snprintf(err, errsize, "cannot resolve %s: %s", *host,
-                 rc != 0 ? gai_strerror(rc) : "no address");
-        if (res != NULL)
-            freeaddrinfo(res);
+    for (size_t f = 0; f < 2; f++) {
+        hints.ai_family = families[f];
+        if ((rc = getaddrinfo(*host, NULL, &hints, &res)) == 0)
+            break;
+    }
+    if (rc == 0)
+        rc = getnameinfo(res->ai_addr, res->ai_addrlen, numeric, sizeof(numeric), NULL, 0,
+                         NI_NUMERICHOST);
+    if (res != NULL)
+        freeaddrinfo(res);
+    if (rc != 0) {
+        snprintf(err, errsize, "cannot resolve %s: %s", *host, gai_strerror(rc));
         return -1;
     }
-    freeaddrinfo(res);
     if ((copy = strdup(numeric)) == NULL) {
         snprintf(err, errsize, "out of memory");
         return -1;
@@ -613,7 +617,7 @@ static void redis_load_check(struct redis_client *rc)
 {
     char **queue;
     size_t i, nqueue;
-    int overflow;
+    int overflow, failed = 0;
 
     if (!rc->loading || !rc->scan_done || rc->load_pending > 0)
         return;
@@ -639,12 +643,15 @@ static void redis_load_check(struct redis_client *rc)
     rc->nqueue = rc->capqueue = 0;
     rc->queue_overflow = 0;
     for (i = 0; i < nqueue; i++) {
-        if (!overflow && rc->main != NULL)
-            redis_fetch(rc, REDIS_REQ_REREAD, queue[i], strlen(queue[i]));
+        if (!overflow && !failed &&
+            (rc->main == NULL || redis_fetch(rc, REDIS_REQ_REREAD, queue[i], strlen(queue[i])) < 0))
+            failed = 1; /* a lost re-read would leave the view stale: start over */
         free(queue[i]);
     }
     free(queue);
-    if (overflow)
+    if (failed)
+        redis_fail(rc, "cannot send GET");
+    else if (overflow)
         redis_load_start(rc);
 }
 
@@ -870,8 +877,11 @@ static void redis_on_message(redisAsyncContext *ac, void *r, void *privdata)
         } else if (type->len == 7 && memcmp(type->str, "message", 7) == 0) {
             redis_on_invalidate(rc, reply->element[2]);
         } else {
-            /* an unsubscribe nobody asked for: invalidations would stop silently */
+            /* an unsubscribe nobody asked for: invalidations would stop silently; hiredis
+             * forgets the channel's callback, so this is the request's last call */
             redis_fail(rc, "the subscription to invalidations ended");
+            redis_req_release(req);
+            return;
         }
     }
     if (reply == NULL)

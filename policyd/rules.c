@@ -602,9 +602,34 @@ static size_t rules_re_skip_class(const char *re, size_t len, size_t i)
         i++;
     if (i < len && re[i] == ']')
         i++; /* a ']' first is literal */
-    while (i < len && re[i] != ']')
+    while (i < len && re[i] != ']') {
+        if (re[i] == '[' && i + 1 < len && strchr(":.=", re[i + 1]) != NULL) {
+            /* [:alpha:], [.x.], [=x=]: skip to the matching ":]" (or ".]", "=]") */
+            const char *end = memmem(re + i + 2, len - i - 2, (char[]){re[i + 1], ']'}, 2);
+
+            if (end == NULL)
+                return 0;
+            i = (size_t)(end - re) + 2;
+            continue;
+        }
         i += re[i] == '\\' ? 2 : 1;
-    return i + 1;
+    }
+    return i < len ? i + 1 : 0;
+}
+
+/* Whether re[i..len) starts a {n}, {n,} or {n,m} quantifier; its length, or 0. */
+static size_t rules_re_braces(const char *re, size_t len, size_t i)
+{
+    size_t j = i + 1, digits = 0;
+
+    while (j < len && isdigit((unsigned char)re[j]))
+        j++, digits++;
+    if (j < len && re[j] == ',') {
+        j++;
+        while (j < len && isdigit((unsigned char)re[j]))
+            j++, digits++;
+    }
+    return digits > 0 && j < len && re[j] == '}' ? j + 1 - i : 0;
 }
 
 /*
@@ -615,21 +640,29 @@ static size_t rules_re_atoms(const char *re, size_t len, struct rules_atom *at)
 {
     size_t i = 0, n = 0, depth = 0;
 
-    if (memmem(re, len, "(?", 2) || memmem(re, len, "\\Q", 2))
-        return 0;
+    if (memmem(re, len, "(?", 2) || memmem(re, len, "(*", 2) || memmem(re, len, "\\Q", 2) ||
+        memmem(re, len, "\\E", 2))
+        return 0; /* options, verbs, quoting: not worth understanding here */
     while (i < len) {
         struct rules_atom a = {re[i], 0, 0};
         size_t next = i + 1;
 
         if (re[i] == '\\' && i + 1 < len) {
+            /* Letter escapes that take an argument (\x2e, \cA, \pL, \g1, \k<n>, \0, \12)
+             * would need parsing: only escapes that stand alone are understood. */
+            if (isalnum((unsigned char)re[i + 1]) &&
+                !strchr("dDwWsShHvVRNXbBAzZGKaefnrt", re[i + 1]))
+                return 0;
             a.ch = re[i + 1];
             a.lit = depth == 0 && !isalnum((unsigned char)re[i + 1]);
             next = i + 2;
         } else if (re[i] == '[') {
-            next = rules_re_skip_class(re, len, i);
+            if ((next = rules_re_skip_class(re, len, i)) == 0)
+                return 0;
         } else if (re[i] == '{') {
-            while (next < len && re[next - 1] != '}')
-                next++; /* a {m,n} quantifier is one atom */
+            size_t q = rules_re_braces(re, len, i); /* else a literal '{', kept as syntax */
+
+            next = i + (q ? q : 1);
         } else if (re[i] == '(') {
             depth++;
         } else if (re[i] == ')') {
@@ -1057,6 +1090,15 @@ int rules_add_files(struct rules *r, const char *pattern, const struct routes *r
     return rc;
 }
 
+/* JIT-compile code; 1 when JIT code exists ((*NO_JIT) compiles "fine" to none). */
+static int rules_jit(pcre2_code *code)
+{
+    size_t size = 0;
+
+    return pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0 &&
+           pcre2_pattern_info(code, PCRE2_INFO_JITSIZE, &size) == 0 && size > 0;
+}
+
 /* JIT-compile the regexes and create the match state; no more rules after this. */
 int rules_finish(struct rules *r, struct diag *d)
 {
@@ -1065,7 +1107,7 @@ int rules_finish(struct rules *r, struct diag *d)
     if (r->finished)
         return 0;
     for (i = 0; i < r->nregex; i++) /* else interpreted */
-        r->regex[i].jit = pcre2_jit_compile(r->regex[i].code, PCRE2_JIT_COMPLETE) == 0;
+        r->regex[i].jit = rules_jit(r->regex[i].code);
     r->md = pcre2_match_data_create(1, NULL);
     r->mctx = pcre2_match_context_create(NULL);
     if (r->md == NULL || r->mctx == NULL) {

@@ -100,17 +100,22 @@ void snapshot_summary(const struct snapshot *s, char *buf, size_t size)
              rules_file_count(s->rules), routes_count(s->cfg->routes));
 }
 
-/* Warn about a user or group that does not exist: starting as root would fail. */
+/* Warn about an account that does not exist: policyd would not start with it. */
+static void snapshot_check_account(const struct cfg *cfg, struct diag *d, const char *setting,
+                                   const char *name, int group)
+{
+    if (name != NULL && (group ? (void *)getgrnam(name) : (void *)getpwnam(name)) == NULL)
+        diag_warning(d, cfg->path, 0, "%s %s: no such %s; policyd will not start with it", setting,
+                     name, group ? "group" : "user");
+}
+
+/* Check the accounts the daemon looks up when it starts. */
 static void snapshot_check_accounts(const struct cfg *cfg, struct diag *d)
 {
-    if (cfg->user != NULL && getpwnam(cfg->user) == NULL)
-        diag_warning(d, cfg->path, 0,
-                     "user %s: no such user (started as root, policyd would refuse to start)",
-                     cfg->user);
-    if (cfg->group != NULL && getgrnam(cfg->group) == NULL)
-        diag_warning(d, cfg->path, 0,
-                     "group %s: no such group (started as root, policyd would refuse to start)",
-                     cfg->group);
+    snapshot_check_account(cfg, d, "user", cfg->user, 0);
+    snapshot_check_account(cfg, d, "group", cfg->group, 1);
+    snapshot_check_account(cfg, d, "unix_owner", cfg->unix_owner, 0);
+    snapshot_check_account(cfg, d, "unix_group", cfg->unix_group, 1);
 }
 
 /* policyd -t and policyctl check: every problem to err, the summary to out; 0 or 1. */

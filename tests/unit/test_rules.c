@@ -438,6 +438,25 @@ static void test_prefilter(const struct routes *rt)
         "/^UPPER\\.case$/",
         "/e$/",
         "/^$/",
+        /* from the review: escapes with arguments, verbs, classes, braces, \E */
+        "/a\\x2eb/",
+        "/a\\056b/",
+        "/\\101/",
+        "/\\c1/",
+        "/a\\c-b/",
+        "/\\pLx/",
+        "/(a)\\g1/",
+        "/(a)\\g{-1}/",
+        "/a(*ACCEPT)bc/",
+        "/[[:digit:]x]y/",
+        "/xy{|z/",
+        "/a\\E?b/",
+        "/(*CR)ab$/",
+        "/a{x}b/",
+        "/a{2}b$/",
+        "/(*NO_JIT)zzz/",
+        "/[\\]]q$/",
+        "/[^]a]r$/",
     };
     static const char *const domains[] = {
         "gmx.net",
@@ -474,6 +493,23 @@ static void test_prefilter(const struct routes *rt)
         "xe",
         "gmx.net.evil",
         "yahoo.com.br",
+        "a.b",
+        "a",
+        "q",
+        "amb",
+        "ax",
+        "1x",
+        "aa",
+        "1y",
+        "z",
+        "b",
+        "ab\r",
+        "zzz",
+        "a{x}b",
+        "aab",
+        "]q",
+        "zr",
+        "ar",
     };
     size_t nre = sizeof(regexes) / sizeof(regexes[0]);
     size_t nd = sizeof(domains) / sizeof(domains[0]);
@@ -508,7 +544,7 @@ static void test_prefilter(const struct routes *rt)
         int rc;
 
         if (j >= nd) { /* random strings over the characters the regexes care about */
-            static const char alphabet[] = "abcegmnoqrtxyz.-\\$";
+            static const char alphabet[] = "abcegmnoqrtxyz.-\\$12{}|]\r";
             size_t k, n = (size_t)rand() % sizeof(rnd);
 
             for (k = 0; k < n; k++)
