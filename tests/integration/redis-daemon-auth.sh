@@ -18,15 +18,7 @@ conf() {
 }
 
 # --- primary + replica on a unix socket --------------------------------------------
-redis_start P --repl-diskless-sync-delay 0 # no 5 s wait for more replicas
-redis_start S --replicaof 127.0.0.1 "$P_PORT" --unixsocket "$T/replica.sock" --unixsocketperm 700
-start=$(now_ms)
-until redis-cli -p "$S_PORT" info replication | grep -q 'master_link_status:up' ||
-    [ $(($(now_ms) - start)) -gt 5000 ]; do
-    sleep 0.02
-done
-redis-cli -p "$S_PORT" info replication | grep -q 'master_link_status:up'
-ok $? "replica linked to the primary ($(($(now_ms) - start)) ms)"
+redis_primary_replica
 RP="redis-cli -p $P_PORT"
 $RP set policyd:route:yahoo.com direct >/dev/null
 conf "redis = unix:$T/replica.sock"

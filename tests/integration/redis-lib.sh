@@ -68,6 +68,22 @@ redis_start() {
     exit 1
 }
 
+# redis_primary_replica: a primary P and its replica S, the replica also on the unix
+# socket $T/replica.sock; one TAP point once the replica is linked (at most 5 s).
+redis_primary_replica() {
+    local start
+    redis_start P --repl-diskless-sync-delay 0 # no 5 s wait for more replicas
+    redis_start S --replicaof 127.0.0.1 "$P_PORT" --unixsocket "$T/replica.sock" \
+        --unixsocketperm 700
+    start=$(now_ms)
+    until redis-cli -p "$S_PORT" info replication | grep -q 'master_link_status:up' ||
+        [ $(($(now_ms) - start)) -gt 5000 ]; do
+        sleep 0.02
+    done
+    redis-cli -p "$S_PORT" info replication | grep -q 'master_link_status:up'
+    ok $? "replica linked to the primary ($(($(now_ms) - start)) ms)"
+}
+
 # redis_start_on NAME PORT [ARGS...]: start again on a known port (after redis_stop).
 redis_start_on() {
     redis_spawn "$@" || { echo "Bail out! cannot restart redis-server"; exit 1; }
