@@ -269,6 +269,15 @@ EOF2
 
 # Send one message through the private Postfix's smtpd: pf_send FROM RCPT...; prints
 # the server's reply to each RCPT ("CODE TEXT" lines); exit 0 when the message was
+# After a failed point: show the maillog and the end of policyd's log, for the reader.
+pf_dump_on_failure() {
+    [ "$TAP_FAILED" -gt 0 ] || return 0
+    echo "# maillog:"
+    sed 's/^/#   /' "$PF_LOG"
+    echo "# policyd.log:"
+    tail -20 "$T/policyd.log" | sed 's/^/#   /'
+}
+
 # accepted for at least one recipient.
 pf_send() {
     /usr/bin/python3 - "$PF_SMTP_PORT" "$@" <<'EOF2'

@@ -76,10 +76,7 @@ esac
 grep -q -E "status=(bounced)" "$PF_LOG"
 ok $((!$?)) "nothing bounced"
 
-if [ "$TAP_FAILED" -gt 0 ]; then
-    echo "# maillog:"; sed 's/^/#   /' "$PF_LOG"
-    echo "# policyd.log:"; tail -20 "$T/policyd.log" | sed 's/^/#   /'
-fi
+pf_dump_on_failure
 stop_policyd
 ok $? "policyd stops"
 done_testing

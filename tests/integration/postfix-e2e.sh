@@ -42,10 +42,7 @@ ok $((!$?)) "nothing deferred or bounced"
 grep -q "lookup.*Someone+Tag@AOL.com" "$T/policyd.log"
 ok $? "policyd logged Postfix's lookup of the recipient as sent (mixed case, extension)"
 
-if [ "$TAP_FAILED" -gt 0 ]; then
-    echo "# maillog:"; sed 's/^/#   /' "$PF_LOG"
-    echo "# policyd.log:"; tail -20 "$T/policyd.log" | sed 's/^/#   /'
-fi
+pf_dump_on_failure
 stop_policyd
 ok $? "policyd stops"
 done_testing
