@@ -25,7 +25,6 @@ size_t diag_warnings(const struct diag *d);
  */
 size_t diag_count(const struct diag *d);
 const char *diag_text(const struct diag *d, size_t i);
-int diag_is_error(const struct diag *d, size_t i);
 
 /* Print every entry, one per line, to f. */
 void diag_print(const struct diag *d, FILE *f);

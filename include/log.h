@@ -11,7 +11,6 @@ void log_open(enum log_target target, int facility);
 
 /* Set how chatty debug logging is: 0 = none, each -v adds one. */
 void log_set_verbosity(int verbosity);
-int log_verbosity(void);
 
 /*
  * Format strings are always literals of ours; anything that came from the network

@@ -47,7 +47,5 @@ void server_conn_gone(struct server *srv, struct conn *c);
 void server_conn_arm(struct server *srv, struct event *ev);
 /* The Redis key prefix in force since start ("" without Redis), for explanations. */
 const char *server_redis_prefix(const struct server *srv);
-/* Whether the server is shutting down. */
-int server_draining(const struct server *srv);
 
 #endif

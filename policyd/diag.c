@@ -126,12 +126,6 @@ const char *diag_text(const struct diag *d, size_t i)
     return d->v[i].text;
 }
 
-/* Whether entry i is an error. */
-int diag_is_error(const struct diag *d, size_t i)
-{
-    return d->v[i].error;
-}
-
 /* Print all entries to f. */
 void diag_print(const struct diag *d, FILE *f)
 {

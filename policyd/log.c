@@ -29,12 +29,6 @@ void log_set_verbosity(int verbosity)
     log_verbosity_now = verbosity;
 }
 
-/* Current debug verbosity. */
-int log_verbosity(void)
-{
-    return log_verbosity_now;
-}
-
 /* Emit one message at a syslog priority to the current target. */
 static void log_emit(int priority, const char *fmt, va_list ap)
 {

@@ -629,8 +629,3 @@ const char *server_redis_prefix(const struct server *srv)
     return srv->redis_prefix;
 }
 
-/* Whether shutting down. */
-int server_draining(const struct server *srv)
-{
-    return srv->draining;
-}
