@@ -73,6 +73,28 @@ struct cfg *cfg_load(const char *path, struct diag *d);
 void cfg_free(struct cfg *c);
 
 /*
+ * Settings marked "restart-only" in the option table are used only at start: a
+ * reload compares them with the values the daemon started with and never applies
+ * a change. cfg_restart_copy returns a new cfg holding only c's restart-only
+ * settings (everything else empty; free with cfg_free), or NULL when out of memory.
+ */
+struct cfg *cfg_restart_copy(const struct cfg *c);
+
+/*
+ * The names of the restart-only settings whose values differ between boot and now,
+ * in table order: up to max of them into names (borrowed, static); returns how many
+ * differ (possibly more than max).
+ */
+size_t cfg_restart_changed(const struct cfg *boot, const struct cfg *now, const char **names,
+                           size_t max);
+
+/*
+ * The i-th name of the option table ("route." stands for every route.NAME), or NULL
+ * past its end; *restart_only (may be NULL) tells whether a reload can change it.
+ */
+const char *cfg_option_name(size_t i, int *restart_only);
+
+/*
  * Parse a duration ("500ms", "5s", "2m", "1h", "1d", bare = seconds) into ms: 0 or
  * -1 (empty, a sign, white space, an unknown unit, or overflow).
  */

@@ -64,6 +64,7 @@
 #define CFG_F_SPACES 0x04   /* the value may contain white space (a result) */
 #define CFG_F_RELPATH 0x08  /* relative paths are joined with the file's directory */
 #define CFG_F_UNIQUE 0x10   /* list items must not repeat */
+#define CFG_F_RESTART 0x20  /* used only at start: a reload logs a change, never applies it */
 
 struct cfg_option;
 struct cfg_state;
@@ -131,12 +132,13 @@ _Static_assert(sizeof(enum cfg_unavailable) == sizeof(int), "enum cfg_unavailabl
 /* Every configuration name. Keep in the order of SPEC section 2. */
 static const struct cfg_option cfg_options[] = {
     {"listen", cfg_set_list, CFG_OFF(listen), CFG_OFF(nlisten), 0, 0, NULL, NULL, cfg_check_listen,
-     "inet:127.0.0.1:10027", CFG_F_UNIQUE},
-    {"unix_mode", cfg_set_mode, CFG_OFF(unix_mode), 0, 0, 0777, NULL, NULL, NULL, "0660", 0},
+     "inet:127.0.0.1:10027", CFG_F_UNIQUE | CFG_F_RESTART},
+    {"unix_mode", cfg_set_mode, CFG_OFF(unix_mode), 0, 0, 0777, NULL, NULL, NULL, "0660",
+     CFG_F_RESTART},
     {"unix_owner", cfg_set_string, CFG_OFF(unix_owner), 0, 0, 0, NULL, NULL, cfg_check_account,
-     NULL, CFG_F_EMPTY_OK},
+     NULL, CFG_F_EMPTY_OK | CFG_F_RESTART},
     {"unix_group", cfg_set_string, CFG_OFF(unix_group), 0, 0, 0, NULL, NULL, cfg_check_account,
-     NULL, CFG_F_EMPTY_OK},
+     NULL, CFG_F_EMPTY_OK | CFG_F_RESTART},
     {"allow", cfg_set_list, CFG_OFF(allow), CFG_OFF(nallow), 0, 0, NULL, NULL, cfg_check_allow,
      "127.0.0.0/8, ::1", CFG_F_EMPTY_OK},
     {"rules", cfg_set_list, CFG_OFF(rules), CFG_OFF(nrules), 0, 0, NULL, NULL, cfg_check_path,
@@ -145,16 +147,17 @@ static const struct cfg_option cfg_options[] = {
     {"default_route", cfg_set_default, CFG_OFF(default_route), 0, 0, 0, NULL, NULL, NULL, NULL,
      CFG_F_EMPTY_OK | CFG_F_SPACES},
     {"redis", cfg_set_string, CFG_OFF(redis), 0, 0, 0, NULL, NULL, cfg_check_redis, NULL,
-     CFG_F_EMPTY_OK},
-    {"redis_db", cfg_set_int, CFG_OFF(redis_db), 0, 0, INT_MAX, NULL, NULL, NULL, "0", 0},
+     CFG_F_EMPTY_OK | CFG_F_RESTART},
+    {"redis_db", cfg_set_int, CFG_OFF(redis_db), 0, 0, INT_MAX, NULL, NULL, NULL, "0",
+     CFG_F_RESTART},
     {"redis_username", cfg_set_string, CFG_OFF(redis_username), 0, 0, 0, NULL, NULL,
-     cfg_check_account, NULL, CFG_F_EMPTY_OK},
+     cfg_check_account, NULL, CFG_F_EMPTY_OK | CFG_F_RESTART},
     {"redis_password_file", cfg_set_string, CFG_OFF(redis_password_file), 0, 0, 0, NULL, NULL,
-     cfg_check_path, NULL, CFG_F_EMPTY_OK | CFG_F_RELPATH},
+     cfg_check_path, NULL, CFG_F_EMPTY_OK | CFG_F_RELPATH | CFG_F_RESTART},
     {"redis_prefix", cfg_set_string, CFG_OFF(redis_prefix), 0, 0, 0, NULL, NULL, cfg_check_prefix,
-     "policyd:", 0},
+     "policyd:", CFG_F_RESTART},
     {"redis_timeout", cfg_set_duration, CFG_OFF(redis_timeout_ms), 0, 1, 60000, "1ms..1m", NULL,
-     NULL, "500ms", 0},
+     NULL, "500ms", CFG_F_RESTART},
     {"redis_unavailable", cfg_set_enum, CFG_OFF(redis_unavailable), 0, 0, 0, NULL,
      cfg_unavailable_values, NULL, "tempfail", 0},
     {"max_connections", cfg_set_uint, CFG_OFF(max_connections), 0, 1, 1000000, NULL, NULL, NULL,
@@ -162,16 +165,17 @@ static const struct cfg_option cfg_options[] = {
     {"max_request_size", cfg_set_size, CFG_OFF(max_request_size), 0, 16, 1048576, "16..1m", NULL,
      NULL, "10000", 0},
     {"idle_timeout", cfg_set_duration, CFG_OFF(idle_timeout_ms), 0, 1000, 86400000, "1s..1d", NULL,
-     NULL, "300s", 0},
+     NULL, "300s", CFG_F_RESTART},
     {"user", cfg_set_string, CFG_OFF(user), 0, 0, 0, NULL, NULL, cfg_check_account, NULL,
-     CFG_F_EMPTY_OK},
+     CFG_F_EMPTY_OK | CFG_F_RESTART},
     {"group", cfg_set_string, CFG_OFF(group), 0, 0, 0, NULL, NULL, cfg_check_account, NULL,
-     CFG_F_EMPTY_OK},
+     CFG_F_EMPTY_OK | CFG_F_RESTART},
     {"pidfile", cfg_set_string, CFG_OFF(pidfile), 0, 0, 0, NULL, NULL, cfg_check_abspath,
-     "/run/policyd/policyd.pid", 0},
+     "/run/policyd/policyd.pid", CFG_F_RESTART},
     {"log_target", cfg_set_enum, CFG_OFF(log_syslog), 0, 0, 0, NULL, cfg_target_values, NULL,
-     "syslog", 0},
-    {"log_facility", cfg_set_facility, CFG_OFF(log_facility), 0, 0, 0, NULL, NULL, NULL, "mail", 0},
+     "syslog", CFG_F_RESTART},
+    {"log_facility", cfg_set_facility, CFG_OFF(log_facility), 0, 0, 0, NULL, NULL, NULL, "mail",
+     CFG_F_RESTART},
     {"log_lookups", cfg_set_bool, CFG_OFF(log_lookups), 0, 0, 0, NULL, NULL, NULL, "no", 0},
 };
 
@@ -220,6 +224,12 @@ cfg_error(struct cfg_state *st, unsigned line, const char *fmt, ...)
 static void *cfg_field(struct cfg *c, size_t off)
 {
     return (char *)c + off;
+}
+
+/* The field of a read-only c at offset off. */
+static const void *cfg_cfield(const struct cfg *c, size_t off)
+{
+    return (const char *)c + off;
 }
 
 /* Parse an unsigned decimal number (digits only, no sign or blanks); 0 or -1. */
@@ -684,6 +694,17 @@ static int cfg_list_has(char *const *v, size_t n, const char *item)
         if (strcmp(v[i], item) == 0)
             return 1;
     return 0;
+}
+
+/* Whether the lists a and b of n strings hold the same strings in the same order. */
+static int cfg_list_eq(char *const *a, char *const *b, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return 0;
+    return 1;
 }
 
 /* Set a list: items separated by commas or white space, each checked. */
@@ -1203,4 +1224,114 @@ fail:
     close(fd);
     free(buf);
     return NULL;
+}
+
+/* The size of the field an option's setter writes; 0 for setters without one plain field. */
+static size_t cfg_field_size(const struct cfg_option *o)
+{
+    if (o->set == cfg_set_string)
+        return sizeof(char *);
+    if (o->set == cfg_set_duration || o->set == cfg_set_uint)
+        return sizeof(unsigned);
+    if (o->set == cfg_set_size)
+        return sizeof(size_t);
+    if (o->set == cfg_set_int || o->set == cfg_set_bool || o->set == cfg_set_enum ||
+        o->set == cfg_set_facility)
+        return sizeof(int);
+    if (o->set == cfg_set_mode)
+        return sizeof(mode_t);
+    return 0;
+}
+
+/* Whether option o holds the same value in a and b. */
+static int cfg_value_eq(const struct cfg_option *o, const struct cfg *a, const struct cfg *b)
+{
+    if (o->set == cfg_set_list) {
+        char **va = *(char **const *)cfg_cfield(a, o->off);
+        char **vb = *(char **const *)cfg_cfield(b, o->off);
+        size_t na = *(const size_t *)cfg_cfield(a, o->off_n);
+        size_t nb = *(const size_t *)cfg_cfield(b, o->off_n);
+
+        return na == nb && (na == 0 || cfg_list_eq(va, vb, na));
+    }
+    if (o->set == cfg_set_string) {
+        const char *sa = *(char *const *)cfg_cfield(a, o->off);
+        const char *sb = *(char *const *)cfg_cfield(b, o->off);
+
+        return (sa == NULL || sb == NULL) ? sa == sb : strcmp(sa, sb) == 0;
+    }
+    return memcmp(cfg_cfield(a, o->off), cfg_cfield(b, o->off), cfg_field_size(o)) == 0;
+}
+
+/* Copy option o's value from src into dst (strings and lists duplicated); 0 or -1. */
+static int cfg_value_copy(const struct cfg_option *o, struct cfg *dst, const struct cfg *src)
+{
+    if (o->set == cfg_set_list) {
+        char **from = *(char **const *)cfg_cfield(src, o->off);
+        size_t n = *(const size_t *)cfg_cfield(src, o->off_n), i;
+        char **v = calloc(n + 1, sizeof(*v));
+
+        if (v == NULL)
+            return -1;
+        *(char ***)cfg_field(dst, o->off) = v;
+        for (i = 0; i < n; i++) {
+            if ((v[i] = strdup(from[i])) == NULL)
+                return -1; /* the caller frees dst: v holds the copies made so far */
+            *(size_t *)cfg_field(dst, o->off_n) = i + 1;
+        }
+        return 0;
+    }
+    if (o->set == cfg_set_string) {
+        const char *s = *(char *const *)cfg_cfield(src, o->off);
+
+        if (s != NULL && (*(char **)cfg_field(dst, o->off) = strdup(s)) == NULL)
+            return -1;
+        return 0;
+    }
+    memcpy(cfg_field(dst, o->off), cfg_cfield(src, o->off), cfg_field_size(o));
+    return 0;
+}
+
+/* A new cfg holding only c's restart-only settings (see cfg.h). */
+struct cfg *cfg_restart_copy(const struct cfg *c)
+{
+    struct cfg *copy = calloc(1, sizeof(*copy));
+    size_t i;
+
+    if (copy == NULL || (copy->path = strdup(c->path)) == NULL)
+        goto fail;
+    for (i = 0; i < CFG_NOPTIONS; i++) {
+        if ((cfg_options[i].flags & CFG_F_RESTART) && cfg_value_copy(&cfg_options[i], copy, c) < 0)
+            goto fail;
+    }
+    return copy;
+fail:
+    cfg_free(copy);
+    return NULL;
+}
+
+/* The restart-only settings whose values differ between boot and now (see cfg.h). */
+size_t cfg_restart_changed(const struct cfg *boot, const struct cfg *now, const char **names,
+                           size_t max)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < CFG_NOPTIONS; i++) {
+        if ((cfg_options[i].flags & CFG_F_RESTART) && !cfg_value_eq(&cfg_options[i], boot, now)) {
+            if (n < max)
+                names[n] = cfg_options[i].name;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* The i-th name of the option table (see cfg.h). */
+const char *cfg_option_name(size_t i, int *restart_only)
+{
+    if (i >= CFG_NOPTIONS)
+        return NULL;
+    if (restart_only != NULL)
+        *restart_only = (cfg_options[i].flags & CFG_F_RESTART) != 0;
+    return cfg_options[i].name;
 }

@@ -43,7 +43,7 @@ struct server_net {
 
 struct server {
     struct snapshot *snap;
-    struct cfg *boot; /* the settings started with: what a reload must not change */
+    struct cfg *boot; /* the restart-only settings started with (cfg_restart_copy) */
     struct overrides *ov;
     struct event_base *base;
     struct server_listener *ls;
@@ -84,18 +84,6 @@ static int server_load_allow(struct server *srv, const struct cfg *cfg)
     return 0;
 }
 
-/*
- * Keep a private copy of the start-up settings, so every reload is compared with
- * what is really running, not with the previous reload's file.
- */
-static void server_load_boot(struct server *srv, const struct cfg *cfg)
-{
-    struct diag *d = diag_new();
-
-    srv->boot = d ? cfg_load(cfg->path, d) : NULL;
-    diag_free(d);
-}
-
 /* Returns a new server holding snap (taken over on success only). */
 struct server *server_new(struct snapshot *snap, struct overrides *ov)
 {
@@ -106,9 +94,10 @@ struct server *server_new(struct snapshot *snap, struct overrides *ov)
         return NULL;
     srv->snap = snap;
     srv->ov = ov;
-    server_load_boot(srv, cfg);
+    /* A reload is compared with what really runs, never with a file read again. */
+    srv->boot = cfg_restart_copy(cfg);
     srv->redis_prefix = strdup(cfg->redis && cfg->redis_prefix ? cfg->redis_prefix : "");
-    if (srv->redis_prefix == NULL || server_load_allow(srv, cfg) < 0) {
+    if (srv->boot == NULL || srv->redis_prefix == NULL || server_load_allow(srv, cfg) < 0) {
         srv->snap = NULL; /* on failure the caller keeps its reference */
         server_free(srv);
         return NULL;
@@ -491,52 +480,14 @@ int server_start(struct server *srv, struct event_base *base)
     return 0;
 }
 
-/* Compare two string lists. */
-static int server_strv_eq(char **a, size_t na, char **b, size_t nb)
-{
-    size_t i;
-
-    if (na != nb)
-        return 0;
-    for (i = 0; i < na; i++) {
-        if (strcmp(a[i], b[i]) != 0)
-            return 0;
-    }
-    return 1;
-}
-
-/* Compare two optional strings. */
-static int server_str_eq(const char *a, const char *b)
-{
-    return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
-}
-
 /* Log each setting whose change only takes effect after a restart. */
-static void server_log_restart_only(const struct cfg *o, const struct cfg *n)
+static void server_log_restart_only(const struct cfg *boot, const struct cfg *n)
 {
-    const char *changed[12];
-    size_t k = 0, i;
+    const char *changed[64];
+    size_t k, i;
 
-    if (!server_strv_eq(o->listen, o->nlisten, n->listen, n->nlisten))
-        changed[k++] = "listen";
-    if (o->unix_mode != n->unix_mode || !server_str_eq(o->unix_owner, n->unix_owner) ||
-        !server_str_eq(o->unix_group, n->unix_group))
-        changed[k++] = "unix_mode/unix_owner/unix_group";
-    if (!server_str_eq(o->user, n->user) || !server_str_eq(o->group, n->group))
-        changed[k++] = "user/group";
-    if (!server_str_eq(o->pidfile, n->pidfile))
-        changed[k++] = "pidfile";
-    if (!server_str_eq(o->redis, n->redis) || o->redis_db != n->redis_db ||
-        !server_str_eq(o->redis_username, n->redis_username) ||
-        !server_str_eq(o->redis_password_file, n->redis_password_file) ||
-        !server_str_eq(o->redis_prefix, n->redis_prefix) ||
-        o->redis_timeout_ms != n->redis_timeout_ms)
-        changed[k++] = "redis settings";
-    if (o->idle_timeout_ms != n->idle_timeout_ms)
-        changed[k++] = "idle_timeout";
-    if (o->log_syslog != n->log_syslog || o->log_facility != n->log_facility)
-        changed[k++] = "log_target/log_facility";
-    for (i = 0; i < k; i++)
+    k = cfg_restart_changed(boot, n, changed, sizeof(changed) / sizeof(changed[0]));
+    for (i = 0; i < k && i < sizeof(changed) / sizeof(changed[0]); i++)
         log_warn("reload: %s changed in %s: needs a restart, not applied", changed[i], n->path);
 }
 
@@ -545,7 +496,7 @@ void server_swap(struct server *srv, struct snapshot *snap)
 {
     const struct cfg *cfg = snapshot_cfg(snap);
 
-    server_log_restart_only(srv->boot ? srv->boot : snapshot_cfg(srv->snap), cfg);
+    server_log_restart_only(srv->boot, cfg);
     if (server_load_allow(srv, cfg) < 0)
         log_err("reload: out of memory; keeping the old allow list");
     snapshot_unref(srv->snap);
