@@ -31,4 +31,11 @@ int netstring_decode(const char *buf, size_t len, size_t max, const char **paylo
  */
 size_t netstring_encode(char *dst, size_t dstsize, const char *data, size_t len);
 
+/*
+ * The same for the payload a[0..alen) followed by b[0..blen) (either may be empty),
+ * without first joining them: a reply's status word and its data, for instance.
+ */
+size_t netstring_encode2(char *dst, size_t dstsize, const char *a, size_t alen, const char *b,
+                         size_t blen);
+
 #endif

@@ -47,4 +47,27 @@ struct policy_request {
 int policy_decode(const char *buf, size_t len, size_t max_size, struct policy_request *req,
                   size_t *consumed, const char **why);
 
+/* The action answering a request: VERB, then a space and TEXT when TEXT is not empty. */
+struct policy_action {
+    const char *verb; /* static: "DUNNO", "REJECT", "DEFER", "FILTER", ... */
+    const char *text; /* borrowed; may be empty */
+    size_t text_len;
+};
+
+/*
+ * The action for a routed recipient whose route result is r[0..len) (SPEC 5.2):
+ * "error:TEXT" -> REJECT TEXT, "retry:TEXT" -> DEFER TEXT (transport names compared
+ * without case), a result without a colon or with an empty nexthop ("smtp:") ->
+ * DUNNO, any other "transport:nexthop" -> FILTER transport:nexthop. TEXT points
+ * into r.
+ */
+void policy_action_for_result(const char *r, size_t len, struct policy_action *a);
+
+/*
+ * Encode "action=VERB[ TEXT]" LF LF into dst, like snprintf: returns the bytes
+ * needed and writes only when they fit (no NUL). The text must hold no LF (route
+ * results are checked for control characters when they are loaded).
+ */
+size_t policy_reply_encode(char *dst, size_t dstsize, const struct policy_action *a);
+
 #endif

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,13 +16,12 @@
 #include "netstring.h"
 #include "policy.h"
 #include "server.h"
+#include "sockmap.h"
 
 /* Stop decoding more requests while this much output waits for the peer. */
 #define CONN_OUT_HIGH (256 * 1024)
 /* Bytes read per read(2). */
 #define CONN_READ_CHUNK 16384
-/* The longest reply payload Postfix accepts. */
-#define CONN_REPLY_MAX 100000
 
 enum conn_proto {
     CONN_PROTO_UNKNOWN, /* nothing received yet: the first byte decides */
@@ -95,24 +93,14 @@ static int conn_buf_reserve(struct conn_buf *b, size_t need)
     return 0;
 }
 
-/* Append one netstring with payload prefix[0..plen) + data[0..dlen) to the output. */
-static int conn_reply(struct conn *c, const char *prefix, const char *data, size_t dlen)
+/* Append one socketmap reply "STATUS DATA" to the output. */
+static int conn_reply(struct conn *c, enum sockmap_status st, const char *data, size_t dlen)
 {
-    size_t plen = strlen(prefix);
-    size_t total, hdr;
-    char head[24];
+    size_t need = sockmap_reply_encode(NULL, 0, st, data, dlen);
 
-    if (dlen > CONN_REPLY_MAX - plen)
-        dlen = CONN_REPLY_MAX - plen; /* never more than Postfix accepts */
-    total = plen + dlen;
-    hdr = (size_t)snprintf(head, sizeof(head), "%zu:", total);
-    if (conn_buf_reserve(&c->out, hdr + total + 1) < 0)
+    if (conn_buf_reserve(&c->out, need) < 0)
         return -1;
-    memcpy(c->out.data + c->out.len, head, hdr);
-    memcpy(c->out.data + c->out.len + hdr, prefix, plen);
-    memcpy(c->out.data + c->out.len + hdr + plen, data, dlen);
-    c->out.data[c->out.len + hdr + total] = ',';
-    c->out.len += hdr + total + 1;
+    c->out.len += sockmap_reply_encode(c->out.data + c->out.len, need, st, data, dlen);
     return 0;
 }
 
@@ -140,10 +128,10 @@ static int conn_socketmap_lookup(struct conn *c, int explain, const char *key, s
     int rc;
 
     if (buf == NULL) /* never "not found" for a failure: that would misroute */
-        return conn_reply(c, "TEMP ", "out of memory", 13);
+        return conn_reply(c, SOCKMAP_TEMP, "out of memory", 13);
     if (addr_parse(key, klen, buf, klen + 1, &a) < 0) {
-        rc = explain ? conn_reply(c, "OK ", "NOTFOUND (not a recipient address)", 35)
-                     : conn_reply(c, "NOTFOUND ", "", 0);
+        rc = explain ? conn_reply(c, SOCKMAP_OK, "NOTFOUND (not a recipient address)", 35)
+                     : conn_reply(c, SOCKMAP_NOTFOUND, "", 0);
         if (cfg->log_lookups)
             conn_log_lookup(c, explain ? "explain" : "transport", key, klen, "NOTFOUND", 8);
         return rc;
@@ -153,15 +141,15 @@ static int conn_socketmap_lookup(struct conn *c, int explain, const char *key, s
         n = decide_explain(&dec, server_redis_prefix(c->srv), line, sizeof(line));
         if (n >= sizeof(line))
             n = sizeof(line) - 1;
-        rc = conn_reply(c, "OK ", line, n);
+        rc = conn_reply(c, SOCKMAP_OK, line, n);
     } else if (dec.answer == DECIDE_FOUND) {
-        rc = conn_reply(c, "OK ", dec.result, dec.result_len);
+        rc = conn_reply(c, SOCKMAP_OK, dec.result, dec.result_len);
     } else if (dec.answer == DECIDE_NOTFOUND) {
-        rc = conn_reply(c, "NOTFOUND ", "", 0);
+        rc = conn_reply(c, SOCKMAP_NOTFOUND, "", 0);
     } else if (dec.answer == DECIDE_TEMP) {
-        rc = conn_reply(c, "TEMP ", "routing overrides not loaded from Redis yet", 43);
+        rc = conn_reply(c, SOCKMAP_TEMP, "routing overrides not loaded from Redis yet", 43);
     } else {
-        rc = conn_reply(c, "TEMP ", "rule matching failed", 20);
+        rc = conn_reply(c, SOCKMAP_TEMP, "rule matching failed", 20);
     }
     if (cfg->log_lookups) {
         n = decide_explain(&dec, server_redis_prefix(c->srv), line, sizeof(line));
@@ -174,19 +162,16 @@ static int conn_socketmap_lookup(struct conn *c, int explain, const char *key, s
 /* Answer one socketmap request "NAME KEY". */
 static int conn_socketmap_request(struct conn *c, const char *p, size_t len)
 {
-    const char *sp = memchr(p, ' ', len);
-    size_t nlen;
-    char ename[128];
+    struct sockmap_request req;
+    char text[12 + 128];
 
-    if (sp == NULL)
-        return conn_reply(c, "PERM ", "malformed request: expected \"NAME KEY\"", 38);
-    nlen = (size_t)(sp - p);
-    if (nlen == 9 && memcmp(p, "transport", 9) == 0)
-        return conn_socketmap_lookup(c, 0, sp + 1, len - nlen - 1);
-    if (nlen == 7 && memcmp(p, "explain", 7) == 0)
-        return conn_socketmap_lookup(c, 1, sp + 1, len - nlen - 1);
-    log_escape(ename, sizeof(ename), p, nlen);
-    return conn_reply(c, "PERM unknown map ", ename, strlen(ename));
+    if (sockmap_request_parse(p, len, &req) < 0)
+        return conn_reply(c, SOCKMAP_PERM, "malformed request: expected \"NAME KEY\"", 38);
+    if (req.map != SOCKMAP_MAP_OTHER)
+        return conn_socketmap_lookup(c, req.map == SOCKMAP_MAP_EXPLAIN, req.key, req.key_len);
+    memcpy(text, "unknown map ", 12);
+    log_escape(text + 12, sizeof(text) - 12, req.name, req.name_len);
+    return conn_reply(c, SOCKMAP_PERM, text, strlen(text));
 }
 
 /* Stop reading and close once the pending output is written. */
@@ -205,7 +190,6 @@ static int conn_socketmap_process(struct conn *c)
     const struct cfg *cfg = snapshot_cfg(server_snapshot(c->srv));
     const char *payload, *why;
     size_t plen, used;
-    char reason[160];
     int rc;
 
     while (c->state == CONN_READING && c->in.off < c->in.len && c->out.len < CONN_OUT_HIGH) {
@@ -215,8 +199,7 @@ static int conn_socketmap_process(struct conn *c)
             return 0;
         if (rc == NETSTRING_ERROR) {
             log_warn("%s: bad socketmap request: %s; closing", c->peer, why);
-            snprintf(reason, sizeof(reason), "%s", why);
-            conn_reply(c, "PERM ", reason, strlen(reason));
+            conn_reply(c, SOCKMAP_PERM, why, strlen(why));
             conn_close_after_write(c);
             return 0;
         }
@@ -231,40 +214,30 @@ static int conn_socketmap_process(struct conn *c)
     return c->state == CONN_READING && c->in.off < c->in.len;
 }
 
-/* Append "action=ACTION" LF LF with ACTION = verb + text[0..len). */
-static int conn_policy_reply(struct conn *c, const char *verb, const char *text, size_t len)
+/* Append "action=VERB[ TEXT]" LF LF to the output. */
+static int conn_policy_action(struct conn *c, const struct policy_action *a)
 {
-    size_t vlen = strlen(verb);
+    size_t need = policy_reply_encode(NULL, 0, a);
 
-    if (conn_buf_reserve(&c->out, 7 + vlen + len + 2) < 0)
+    if (conn_buf_reserve(&c->out, need) < 0)
         return -1;
-    memcpy(c->out.data + c->out.len, "action=", 7);
-    memcpy(c->out.data + c->out.len + 7, verb, vlen);
-    memcpy(c->out.data + c->out.len + 7 + vlen, text, len);
-    memcpy(c->out.data + c->out.len + 7 + vlen + len, "\n\n", 2);
-    c->out.len += 7 + vlen + len + 2;
+    c->out.len += policy_reply_encode(c->out.data + c->out.len, need, a);
     return 0;
 }
 
-/* Map a transport(5) result to a policy action (SPEC 5.2) and append it. */
-static int conn_policy_result(struct conn *c, const char *r, size_t len)
+/* Append an action without text. */
+static int conn_policy_reply(struct conn *c, const char *verb)
 {
-    const char *colon = memchr(r, ':', len);
-    size_t tlen = colon ? (size_t)(colon - r) : len;
+    struct policy_action a = {verb, "", 0};
 
-    if (tlen == 5 && strncasecmp(r, "error", 5) == 0)
-        return conn_policy_reply(c, len > 6 ? "REJECT " : "REJECT", r + 6, len - 6);
-    if (tlen == 5 && strncasecmp(r, "retry", 5) == 0)
-        return conn_policy_reply(c, len > 6 ? "DEFER " : "DEFER", r + 6, len - 6);
-    if (colon == NULL || tlen + 1 == len)
-        return conn_policy_reply(c, "DUNNO", "", 0); /* empty nexthop: the normal way */
-    return conn_policy_reply(c, "FILTER ", r, len);
+    return conn_policy_action(c, &a);
 }
 
 /* Answer one decoded policy request. */
 static int conn_policy_request(struct conn *c, const struct policy_request *req)
 {
     struct snapshot *snap = server_snapshot(c->srv);
+    struct policy_action act;
     struct decision dec;
     struct addr a;
     char *buf;
@@ -274,22 +247,23 @@ static int conn_policy_request(struct conn *c, const struct policy_request *req)
 
     if (req->protocol_state_len != 4 || memcmp(req->protocol_state, "RCPT", 4) != 0 ||
         req->recipient_len == 0)
-        return conn_policy_reply(c, "DUNNO", "", 0);
+        return conn_policy_reply(c, "DUNNO");
     buf = server_scratch(c->srv, req->recipient_len + 1);
     if (buf == NULL)
         return -1;
     if (addr_parse(req->recipient, req->recipient_len, buf, req->recipient_len + 1, &a) < 0)
-        return conn_policy_reply(c, "DUNNO", "", 0);
+        return conn_policy_reply(c, "DUNNO");
     decide(snap, server_overrides(c->srv), &a, overrides_now_ms(), &dec);
-    if (dec.answer == DECIDE_FOUND)
-        rc = conn_policy_result(c, dec.result, dec.result_len);
+    if (dec.answer == DECIDE_FOUND) {
+        policy_action_for_result(dec.result, dec.result_len, &act);
+        rc = conn_policy_action(c, &act);
+    }
     else if (dec.answer == DECIDE_NOTFOUND)
-        rc = conn_policy_reply(c, "DUNNO", "", 0);
+        rc = conn_policy_reply(c, "DUNNO");
     else if (dec.answer == DECIDE_TEMP)
-        rc = conn_policy_reply(c, "DEFER_IF_PERMIT 4.3.0 routing data temporarily unavailable", "",
-                               0);
+        rc = conn_policy_reply(c, "DEFER_IF_PERMIT 4.3.0 routing data temporarily unavailable");
     else
-        rc = conn_policy_reply(c, "DEFER_IF_PERMIT 4.3.0 rule matching failed", "", 0);
+        rc = conn_policy_reply(c, "DEFER_IF_PERMIT 4.3.0 rule matching failed");
     if (snapshot_cfg(snap)->log_lookups) {
         n = decide_explain(&dec, server_redis_prefix(c->srv), line, sizeof(line));
         conn_log_lookup(c, "policy", req->recipient, req->recipient_len, line,

@@ -71,9 +71,19 @@ int netstring_decode(const char *buf, size_t len, size_t max, const char **paylo
 /* Encode data as a netstring into dst when it fits; returns the bytes needed. */
 size_t netstring_encode(char *dst, size_t dstsize, const char *data, size_t len)
 {
-    char digits[NETSTRING_MAX_DIGITS];
-    size_t ndigits = 0, need, v = len;
+    return netstring_encode2(dst, dstsize, data, len, NULL, 0);
+}
 
+/* Encode the concatenation a + b as one netstring when it fits; returns the bytes needed. */
+size_t netstring_encode2(char *dst, size_t dstsize, const char *a, size_t alen, const char *b,
+                         size_t blen)
+{
+    char digits[NETSTRING_MAX_DIGITS];
+    size_t ndigits = 0, need, len, v;
+
+    if (alen > SIZE_MAX - blen)
+        return SIZE_MAX;
+    len = v = alen + blen;
     do {
         digits[ndigits++] = (char)('0' + v % 10);
         v /= 10;
@@ -86,8 +96,10 @@ size_t netstring_encode(char *dst, size_t dstsize, const char *data, size_t len)
     for (v = 0; v < ndigits; v++)
         dst[v] = digits[ndigits - 1 - v];
     dst[ndigits] = ':';
-    if (len > 0)
-        memcpy(dst + ndigits + 1, data, len);
+    if (alen > 0)
+        memcpy(dst + ndigits + 1, a, alen);
+    if (blen > 0)
+        memcpy(dst + ndigits + 1 + alen, b, blen);
     dst[need - 1] = ',';
     return need;
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "policy.h"
 
@@ -101,4 +102,54 @@ int policy_decode(const char *buf, size_t len, size_t max_size, struct policy_re
     }
     memset(req, 0, sizeof(*req));
     return 0;
+}
+
+/*
+ * The action for a route result (SPEC 5.2); see policy.h. error: and retry: are
+ * told apart only once the colon is known to be there ("error:" alone is REJECT
+ * with no text; "error" without a colon is no transport at all: DUNNO).
+ */
+void policy_action_for_result(const char *r, size_t len, struct policy_action *a)
+{
+    const char *colon = memchr(r, ':', len);
+    size_t tlen = colon ? (size_t)(colon - r) : len;
+
+    a->verb = NULL;
+    if (colon != NULL && tlen == 5 && strncasecmp(r, "error", 5) == 0)
+        a->verb = "REJECT";
+    else if (colon != NULL && tlen == 5 && strncasecmp(r, "retry", 5) == 0)
+        a->verb = "DEFER";
+    if (a->verb != NULL) {
+        a->text = colon + 1;
+        a->text_len = len - tlen - 1;
+    } else if (colon == NULL || tlen + 1 == len) {
+        a->verb = "DUNNO"; /* empty nexthop: the normal way */
+        a->text = "";
+        a->text_len = 0;
+    } else {
+        a->verb = "FILTER";
+        a->text = r;
+        a->text_len = len;
+    }
+}
+
+/* Encode "action=VERB[ TEXT]" LF LF; see policy.h. */
+size_t policy_reply_encode(char *dst, size_t dstsize, const struct policy_action *a)
+{
+    size_t vlen = strlen(a->verb);
+    size_t need = 7 + vlen + (a->text_len > 0 ? 1 + a->text_len : 0) + 2;
+    char *p = dst;
+
+    if (need > dstsize)
+        return need;
+    memcpy(p, "action=", 7);
+    memcpy(p += 7, a->verb, vlen);
+    p += vlen;
+    if (a->text_len > 0) {
+        *p++ = ' ';
+        memcpy(p, a->text, a->text_len);
+        p += a->text_len;
+    }
+    memcpy(p, "\n\n", 2);
+    return need;
 }

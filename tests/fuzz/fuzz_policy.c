@@ -3,13 +3,16 @@
  * as pipelined requests under two size limits and aborts when an invariant
  * breaks: consumed within the input and the limit, every value inside its request
  * right after an '=', no LF or NUL in values, shorter prefixes NEED_MORE,
- * NEED_MORE only below the limit.
+ * NEED_MORE only below the limit. The input is also taken as a route result: its
+ * action (SPEC 5.2) must follow from the transport before the first colon, and the
+ * encoded reply must be "action=VERB[ TEXT]" LF LF with the text inside the input.
  */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "policy.h"
 
@@ -73,9 +76,44 @@ static void fuzz_policy_stream(const char *buf, size_t len, size_t max)
     }
 }
 
+/* Check the action for the route result r[0..len) and its encoding. */
+static void fuzz_policy_action(const char *r, size_t len)
+{
+    static char out[POLICY_MAX_SIZE + 64];
+    const char *colon = memchr(r, ':', len);
+    size_t tlen = colon ? (size_t)(colon - r) : len, vlen, need;
+    const char *want = "FILTER";
+    struct policy_action a;
+
+    if (colon && tlen == 5 && strncasecmp(r, "error", 5) == 0)
+        want = "REJECT";
+    else if (colon && tlen == 5 && strncasecmp(r, "retry", 5) == 0)
+        want = "DEFER";
+    else if (colon == NULL || tlen + 1 == len)
+        want = "DUNNO";
+    policy_action_for_result(r, len, &a);
+    if (strcmp(a.verb, want) != 0)
+        abort();
+    if (strcmp(want, "FILTER") == 0 ? a.text != r || a.text_len != len
+        : strcmp(want, "DUNNO") == 0 ? a.text_len != 0
+                                      : a.text != colon + 1 || a.text_len != len - tlen - 1)
+        abort();
+    vlen = strlen(a.verb);
+    need = policy_reply_encode(NULL, 0, &a);
+    if (need != 7 + vlen + (a.text_len ? a.text_len + 1 : 0) + 2 || need > sizeof(out) ||
+        policy_reply_encode(out, sizeof(out), &a) != need)
+        abort();
+    if (memcmp(out, "action=", 7) != 0 || memcmp(out + 7, a.verb, vlen) != 0 ||
+        memcmp(out + need - 2, "\n\n", 2) != 0 ||
+        (a.text_len && (out[7 + vlen] != ' ' || memcmp(out + 8 + vlen, a.text, a.text_len) != 0)))
+        abort();
+}
+
 /* libFuzzer entry point. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (size <= POLICY_MAX_SIZE)
+        fuzz_policy_action((const char *)data, size);
     fuzz_policy_stream((const char *)data, size, POLICY_MAX_SIZE);
     fuzz_policy_stream((const char *)data, size, 64);
     return 0;

@@ -156,6 +156,29 @@ static const struct encode_case encode_cases[] = {
     {S("0123456789"), "10:0123456789,"},
 };
 
+/* encode2: the payload cut in two at every point gives the same bytes as encode. */
+static void test_encode2_splits(const struct encode_case *c, size_t want_len)
+{
+    char dst[64];
+    size_t cut, need;
+    int same = 1;
+
+    for (cut = 0; cut <= c->data_len; cut++) {
+        memset(dst, '#', sizeof(dst));
+        need = netstring_encode2(dst, sizeof(dst), c->data, cut, c->data + cut, c->data_len - cut);
+        if (need != want_len || memcmp(dst, c->want, want_len) != 0 || dst[want_len] != '#')
+            same = 0;
+        if (netstring_encode2(dst, want_len - 1, c->data, cut, c->data + cut,
+                              c->data_len - cut) != want_len)
+            same = 0;
+    }
+    ok(same, "encode2 \"%s\": same bytes for every cut of the payload", c->want);
+    is_int((long long)netstring_encode2(dst, sizeof(dst), NULL, 0, NULL, 0), 3,
+           "encode2: two empty parts");
+    is_int((long long)netstring_encode2(NULL, 0, "x", SIZE_MAX, "y", 1), (long long)SIZE_MAX,
+           "encode2: parts whose sum overflows give SIZE_MAX");
+}
+
 /* Encode: exact bytes, size returned, nothing written when it does not fit. */
 static void test_encode(void)
 {
@@ -179,6 +202,7 @@ static void test_encode(void)
         memset(small, '#', sizeof(small));
         need = netstring_encode(small, want_len, c->data, c->data_len);
         ok(need == want_len && small[want_len] == '#', "encode: exact fit, no NUL after it");
+        test_encode2_splits(c, want_len);
     }
 }
 

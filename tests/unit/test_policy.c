@@ -236,8 +236,65 @@ static void test_attr_limit(void)
            "attrs: one more is an error before the empty line");
 }
 
+/* One route result and the exact reply it must give (SPEC 5.2). */
+struct action_case {
+    const char *result;
+    const char *reply;
+};
+
+static const struct action_case action_cases[] = {
+    {"smtp:[relay.example]:587", "action=FILTER smtp:[relay.example]:587\n\n"},
+    {"relay:relay.example", "action=FILTER relay:relay.example\n\n"},
+    {"smtp:", "action=DUNNO\n\n"},
+    {"relay:", "action=DUNNO\n\n"},
+    {"DUNNO", "action=DUNNO\n\n"},
+    {"error:5.7.1 no mail for you", "action=REJECT 5.7.1 no mail for you\n\n"},
+    {"ERROR:5.7.1 upper case", "action=REJECT 5.7.1 upper case\n\n"},
+    {"error:", "action=REJECT\n\n"},
+    {"retry:4.4.0 later", "action=DEFER 4.4.0 later\n\n"},
+    {"Retry:", "action=DEFER\n\n"},
+    {"errors:x", "action=FILTER errors:x\n\n"},
+    {"retr:x", "action=FILTER retr:x\n\n"},
+    /* No colon: no transport at all. "error" once read 6 bytes into a 5-byte result. */
+    {"error", "action=DUNNO\n\n"},
+    {"retry", "action=DUNNO\n\n"},
+    {"", "action=DUNNO\n\n"},
+    {"e", "action=DUNNO\n\n"},
+};
+
+/* The action table, through the encoder, with exact bytes and sizes. */
+static void test_action_table(void)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(action_cases) / sizeof(action_cases[0]); i++) {
+        const struct action_case *c = &action_cases[i];
+        size_t len = strlen(c->result), want = strlen(c->reply), need;
+        struct policy_action a;
+        char name[128], *r = malloc(len ? len : 1), out[128];
+
+        /* An exact-size heap copy, so a read past the result is a sanitizer report. */
+        memcpy(r, c->result, len);
+        policy_action_for_result(r, len, &a);
+        memset(out, '#', sizeof(out));
+        need = policy_reply_encode(out, sizeof(out), &a);
+        snprintf(name, sizeof(name), "action for \"%s\"", c->result);
+        is_mem(out, need, c->reply, name);
+        ok(out[need] == '#', "%s: nothing written past the reply", name);
+        ok(a.text_len == 0 || (a.text >= r && a.text + a.text_len <= r + len),
+           "%s: text inside the result", name);
+        is_int((long long)policy_reply_encode(NULL, 0, &a), (long long)want,
+               "encode: size query with NULL, 0");
+        memset(out, '#', sizeof(out));
+        ok(policy_reply_encode(out, want - 1, &a) == want && out[0] == '#',
+           "%s: nothing written when one byte short", name);
+        free(r);
+    }
+}
+
 int main(void)
 {
+    test_action_table();
     test_table();
     test_splits();
     test_pipelined();
