@@ -43,6 +43,7 @@ struct main_runtime {
     struct overrides *ov;
     struct redis_client *redis;
     struct event *ev_hup, *ev_term, *ev_int, *ev_built, *ev_grace;
+    struct event *ev_watchdog; /* WATCHDOG=1 to systemd, when it asks */
     int built_pipe[2];
     pthread_t builder;
     int building;    /* a builder thread is running */
@@ -315,6 +316,8 @@ static void main_cleanup(struct main_runtime *rt)
         event_free(rt->ev_built);
     if (rt->ev_grace)
         event_free(rt->ev_grace);
+    if (rt->ev_watchdog)
+        event_free(rt->ev_watchdog);
     if (rt->base)
         event_base_free(rt->base);
     free(rt->pidfile);
@@ -380,6 +383,7 @@ static int main_run(struct main_runtime *rt, int foreground)
     log_info("ready: %s", summary);
     if (notify_send("READY=1") < 0)
         log_warn("NOTIFY_SOCKET: %s", strerror(errno));
+    rt->ev_watchdog = notify_watchdog_start(rt->base);
     if (ready_fd >= 0) {
         if (write(ready_fd, "1", 1) != 1)
             log_warn("telling the parent we are ready: %s", strerror(errno));
