@@ -3,6 +3,7 @@
 #define POLICYD_LOG_H
 
 #include <stddef.h>
+#include <time.h>
 
 enum log_target { LOG_TARGET_STDERR, LOG_TARGET_SYSLOG };
 
@@ -28,6 +29,28 @@ void log_debug(int level, const char *fmt, ...) __attribute__((format(printf, 2,
  * dst is always NUL-terminated (dstsize > 0). Returns dst.
  */
 char *log_escape(char *dst, size_t dstsize, const char *src, size_t len);
+
+/*
+ * A rate limit for one kind of log line: at most one line a second, the others counted
+ * and mentioned in the next line that passes (or in a summary, see log_limit_flush).
+ * Zero-initialise it.
+ */
+struct log_limit {
+    time_t second;       /* when the last line passed */
+    unsigned long quiet; /* lines kept quiet since then */
+};
+
+/*
+ * Whether a line may be logged at `now`: 1, with *quiet set to the number of lines kept
+ * quiet since the last one passed (to be mentioned in this one), or 0 (it is counted).
+ */
+int log_limit_pass(struct log_limit *l, time_t now, unsigned long *quiet);
+
+/*
+ * For a periodic summary: the number of lines kept quiet when the second of the last
+ * line that passed is over (the count starts again), else 0.
+ */
+unsigned long log_limit_flush(struct log_limit *l, time_t now);
 
 /* Map a syslog facility name ("mail", "local0", ...) to its value: 0 ok, -1 unknown. */
 int log_facility_parse(const char *name, int *facility);

@@ -23,9 +23,13 @@ struct overrides *overrides_new(void);
 /* Accepts NULL. */
 void overrides_free(struct overrides *o);
 
+/* Longest value kept (a route name or transport(5) result is far shorter). */
+#define OVERRIDES_VALUE_MAX 65536
+
 /*
- * Set pattern -> value (both copied). expire_at_ms is an absolute time on the
- * monotonic clock in ms, 0 for no expiry. 0, or -1 on allocation failure.
+ * Set pattern -> value (both copied; value at most OVERRIDES_VALUE_MAX bytes). expire_at_ms is an absolute time on the
+ * monotonic clock in ms, 0 for no expiry. 0, or -1 on allocation failure (or a
+ * pattern or value over its limit).
  */
 int overrides_set(struct overrides *o, const char *pattern, size_t pattern_len, const char *value,
                   size_t value_len, uint64_t expire_at_ms);

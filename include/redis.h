@@ -51,4 +51,10 @@ int redis_parse_endpoint(const char *ep, char **host, int *port, char *err, size
  */
 int redis_read_password(const char *path, char **password, char *err, size_t errsize);
 
+/*
+ * 1 when group or others may access the password file (a warning in warn, as ssh
+ * gives for a private key), else 0 (also when it cannot be examined: reading says why).
+ */
+int redis_password_too_open(const char *path, char *warn, size_t warnsize);
+
 #endif

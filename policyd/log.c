@@ -126,6 +126,30 @@ char *log_escape(char *dst, size_t dstsize, const char *src, size_t len)
     return dst;
 }
 
+/* One line a second passes; the others are counted. */
+int log_limit_pass(struct log_limit *l, time_t now, unsigned long *quiet)
+{
+    if (now == l->second) {
+        l->quiet++;
+        return 0;
+    }
+    *quiet = l->quiet;
+    l->second = now;
+    l->quiet = 0;
+    return 1;
+}
+
+/* Hand over the quiet count once its second is over. */
+unsigned long log_limit_flush(struct log_limit *l, time_t now)
+{
+    unsigned long n = l->quiet;
+
+    if (n == 0 || now == l->second)
+        return 0;
+    l->quiet = 0;
+    return n;
+}
+
 /* Map a facility name to its syslog value. */
 int log_facility_parse(const char *name, int *facility)
 {

@@ -10,8 +10,6 @@
 
 #include "overrides.h"
 
-/* Longest value kept (a route name or transport(5) result is far shorter). */
-#define OVERRIDES_VALUE_MAX 65536
 /* Smallest table; always a power of two. */
 #define OVERRIDES_MIN_CAP 16
 

@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <netdb.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
@@ -68,6 +70,7 @@ struct redis_client {
     struct event_base *base;
     struct overrides *view;
     const struct routes *routes;
+    struct log_limit invalid_limit; /* for "override ... ignored" lines */
 
     char *endpoint; /* as configured, for log lines */
     char *host;     /* host, or unix path */
@@ -229,6 +232,20 @@ int redis_read_password(const char *path, char **password, char *err, size_t err
         return -1;
     }
     return 0;
+}
+
+/* Whether group or others may access the password file (ssh's rule for secrets). */
+int redis_password_too_open(const char *path, char *warn, size_t warnsize)
+{
+    struct stat st;
+
+    if (stat(path, &st) < 0 || (st.st_mode & (S_IRWXG | S_IRWXO)) == 0)
+        return 0;
+    snprintf(warn, warnsize,
+             "%s: permissions %04o are too open: only its owner (the user policyd runs as) "
+             "should read it (chmod 600)",
+             path, (unsigned)(st.st_mode & 07777));
+    return 1;
 }
 
 /* Free one part of a request; the last part frees it. */
@@ -458,13 +475,17 @@ static void redis_on_retry(evutil_socket_t fd, short what, void *arg)
     redis_connect(arg);
 }
 
-/* Timer: purge expired overrides and check that Redis still answers. */
+/* Timer: purge expired overrides, log the count of quiet lines, check that Redis answers. */
 static void redis_on_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct redis_client *rc = arg;
     const char *ping[] = {"PING"};
+    unsigned long quiet;
 
     overrides_expire(rc->view, overrides_now_ms());
+    if ((quiet = log_limit_flush(&rc->invalid_limit, time(NULL))) > 0)
+        log_warn("redis %s: %lu more overrides ignored (invalid; not logged one by one)",
+                 rc->endpoint, quiet);
     if (rc->synced && rc->waiting == 0)
         redis_command(rc, rc->main, REDIS_REQ_PING, 1, ping);
 }
@@ -481,14 +502,26 @@ static int redis_value_ok(const struct redis_client *rc, const char *value, size
     return routes_resolve(rc->routes, value, len, &res, &rlen, err, errsize) >= 0;
 }
 
-/* Log an override that cannot be used. */
-static void redis_log_invalid(const struct redis_client *rc, const char *key, size_t klen,
+/*
+ * Log an override (PREFIXroute:pattern) that cannot be used, at most one line a second:
+ * the others are counted, and the count is logged with the next line or by the tick.
+ */
+static void redis_log_invalid(struct redis_client *rc, const char *pattern, size_t plen,
                               const char *what, const char *why)
 {
     char esc[300];
+    unsigned long quiet;
 
-    log_warn("redis %s: override %s ignored: %s: %s", rc->endpoint,
-             log_escape(esc, sizeof(esc), key, klen), what, why);
+    if (!log_limit_pass(&rc->invalid_limit, time(NULL), &quiet))
+        return;
+    log_escape(esc, sizeof(esc), pattern, plen);
+    if (quiet)
+        log_warn("redis %s: override %s%s ignored: %s: %s (and %lu more ignored overrides not "
+                 "logged)",
+                 rc->endpoint, rc->key_prefix, esc, what, why, quiet);
+    else
+        log_warn("redis %s: override %s%s ignored: %s: %s", rc->endpoint, rc->key_prefix, esc,
+                 what, why);
 }
 
 /*
@@ -521,15 +554,22 @@ static void redis_apply(struct redis_client *rc, struct overrides *target,
     }
     if (overrides_check_pattern(pattern, plen, err, sizeof(err)) < 0) {
         if (!quiet && !(target != rc->view && rc->ever_loaded))
-            redis_log_invalid(rc, req->key, req->key_len, "bad pattern", err);
+            redis_log_invalid(rc, pattern, plen, "bad pattern", err);
+        overrides_del(target, pattern, plen);
+        return;
+    }
+    if (req->value_len > OVERRIDES_VALUE_MAX) {
+        snprintf(err, sizeof(err), "%zu bytes, at most %d", req->value_len, OVERRIDES_VALUE_MAX);
+        if (!quiet)
+            redis_log_invalid(rc, pattern, plen, "value too long", err);
         overrides_del(target, pattern, plen);
         return;
     }
     if (!redis_value_ok(rc, req->value, req->value_len, err, sizeof(err)) && !quiet)
-        redis_log_invalid(rc, req->key, req->key_len, "bad route", err);
+        redis_log_invalid(rc, pattern, plen, "bad route", err);
     if (overrides_set(target, pattern, plen, req->value, req->value_len,
                       pttl >= 0 ? overrides_now_ms() + (uint64_t)pttl : 0) < 0) {
-        redis_log_invalid(rc, req->key, req->key_len, "cannot store", "out of memory");
+        redis_log_invalid(rc, pattern, plen, "cannot store", "out of memory");
         overrides_del(target, pattern, plen);
     }
 }
@@ -990,6 +1030,9 @@ struct redis_client *redis_client_new(struct event_base *base, const struct cfg 
         log_err("redis_password_file %s", err);
         goto fail;
     }
+    if (cfg->redis_password_file != NULL &&
+        redis_password_too_open(cfg->redis_password_file, err, sizeof(err)))
+        log_warn("redis_password_file %s", err);
     if (cfg->redis_username != NULL && (rc->username = strdup(cfg->redis_username)) == NULL)
         goto nomem;
     if (cfg->redis_username != NULL && rc->password == NULL) {
@@ -1024,11 +1067,10 @@ static int redis_check_entry(const char *pattern, size_t plen, const char *value
                              uint64_t at, void *arg)
 {
     struct redis_client *rc = arg;
-    char err[256], esc[300];
+    char err[256];
 
     if (!redis_value_ok(rc, value, vlen, err, sizeof(err)))
-        log_warn("redis %s: override %s%s ignored: bad route: %s", rc->endpoint, rc->key_prefix,
-                 log_escape(esc, sizeof(esc), pattern, plen), err);
+        redis_log_invalid(rc, pattern, plen, "bad route", err);
     return 0;
 }
 

@@ -60,8 +60,8 @@ struct server {
     void (*done)(void *arg);
     void *done_arg;
     struct event *ev_resume; /* re-enables accepting after running out of descriptors */
-    time_t refused_at;       /* rate limit for "refused" and "too many" log lines */
-    unsigned long refused_quiet;
+    /* for "refused" and "too many" log lines */
+    struct log_limit refused_limit;
 };
 
 /* Parse the snapshot's allow list into binary networks (validated by cfg already). */
@@ -360,19 +360,15 @@ static void server_peer_name(const struct sockaddr_storage *ss, socklen_t len,
 /* Log a refused connection, at most once a second (with a count of the quiet ones). */
 static void server_log_refused(struct server *srv, const char *peer, const char *why)
 {
-    time_t now = time(NULL);
+    unsigned long quiet;
 
-    if (now == srv->refused_at) {
-        srv->refused_quiet++;
+    if (!log_limit_pass(&srv->refused_limit, time(NULL), &quiet))
         return;
-    }
-    if (srv->refused_quiet)
+    if (quiet)
         log_warn("%s: connection refused: %s (and %lu more refused in the last second)", peer, why,
-                 srv->refused_quiet);
+                 quiet);
     else
         log_warn("%s: connection refused: %s", peer, why);
-    srv->refused_at = now;
-    srv->refused_quiet = 0;
 }
 
 /* Re-enable accepting after a pause for EMFILE/ENFILE. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "redis.h"
 #include "snapshot.h"
 
 struct snapshot {
@@ -118,6 +119,16 @@ static void snapshot_check_accounts(const struct cfg *cfg, struct diag *d)
     snapshot_check_account(cfg, d, "unix_group", cfg->unix_group, 1);
 }
 
+/* Warn about a Redis password file that others than its owner may read. */
+static void snapshot_check_password(const struct cfg *cfg, struct diag *d)
+{
+    char warn[4608]; /* a path of at most 4096 bytes, and the reason */
+
+    if (cfg->redis_password_file != NULL &&
+        redis_password_too_open(cfg->redis_password_file, warn, sizeof(warn)))
+        diag_warning(d, cfg->path, 0, "redis_password_file %s", warn);
+}
+
 /* policyd -t and policyctl check: every problem to err, the summary to out; 0 or 1. */
 int snapshot_check(const char *path, FILE *out, FILE *err)
 {
@@ -125,8 +136,10 @@ int snapshot_check(const char *path, FILE *out, FILE *err)
     struct snapshot *s = snapshot_build(path, d);
     char summary[128];
 
-    if (s != NULL)
+    if (s != NULL) {
         snapshot_check_accounts(s->cfg, d);
+        snapshot_check_password(s->cfg, d);
+    }
     diag_print(d, err);
     if (s != NULL) {
         snapshot_summary(s, summary, sizeof(summary));

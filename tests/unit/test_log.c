@@ -1,4 +1,4 @@
-/* test_log.c - escaping of peer data for logs, and facility names. */
+/* test_log.c - escaping of peer data for logs, facility names, the log rate limit. */
 #include "config.h"
 
 #include <string.h>
@@ -37,6 +37,21 @@ int main(void)
         log_escape(buf, cases[i].size, cases[i].in, cases[i].len);
         is_str(buf, cases[i].want, cases[i].want);
         ok(strlen(buf) < cases[i].size, "  fits in %zu bytes", cases[i].size);
+    }
+    {
+        struct log_limit l = {0};
+        unsigned long quiet = 99;
+
+        ok(log_limit_pass(&l, 100, &quiet) == 1 && quiet == 0, "limit: the first line passes");
+        ok(log_limit_pass(&l, 100, &quiet) == 0, "limit: a second line in that second is quiet");
+        ok(log_limit_pass(&l, 100, &quiet) == 0, "limit: and a third");
+        is_int((long)log_limit_flush(&l, 100), 0, "limit: no summary within the second");
+        ok(log_limit_pass(&l, 101, &quiet) == 1 && quiet == 2,
+           "limit: the next second's line passes with the quiet count");
+        ok(log_limit_pass(&l, 101, &quiet) == 0, "limit: quiet again");
+        is_int((long)log_limit_flush(&l, 102), 1, "limit: summary once the second is over");
+        is_int((long)log_limit_flush(&l, 103), 0, "limit: the count started again");
+        ok(log_limit_pass(&l, 104, &quiet) == 1 && quiet == 0, "limit: summary counted once");
     }
     ok(log_facility_parse("mail", &fac) == 0 && fac == LOG_MAIL, "facility mail");
     ok(log_facility_parse("LOCAL3", &fac) == 0 && fac == LOG_LOCAL3, "facility names ignore case");
