@@ -103,8 +103,15 @@ n=$(grep -c 'override policyd:route:aol.com ignored: bad route' "$T/policyd.log"
 reload_policyd
 ok $? "reload removing route.later"
 is "$(pm x@aol.com)" "$SMART" "after the reload the override is ignored again"
-is "$(grep -c 'override policyd:route:aol.com ignored: bad route' "$T/policyd.log")" $((n + 1)) \
-    "the reload logs the override it makes invalid"
+# one such line a second: within the second of the line above, it is counted instead
+logged_or_counted() {
+    [ "$(grep -c 'override policyd:route:aol.com ignored: bad route' "$T/policyd.log")" = $((n + 1)) ] ||
+        [ "$(grep -c ': 1 more overrides ignored (invalid' "$T/policyd.log")" = 1 ]
+}
+start=$(now_ms)
+until logged_or_counted || [ $(($(now_ms) - start)) -gt 3000 ]; do sleep 0.05; done
+logged_or_counted
+ok $? "the reload logs the override it makes invalid (or counts it, within a second of the last)"
 $R del policyd:route:aol.com >/dev/null
 
 # --- explain ---------------------------------------------------------------------------
