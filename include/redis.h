@@ -2,6 +2,8 @@
 #ifndef POLICYD_REDIS_H
 #define POLICYD_REDIS_H
 
+#include <stdint.h>
+
 #include "cfg.h"
 #include "overrides.h"
 #include "routes.h"
@@ -29,8 +31,16 @@ struct redis_client *redis_client_new(struct event_base *base, const struct cfg 
  */
 void redis_client_set_routes(struct redis_client *rc, const struct routes *routes);
 
-/* 1 when the client is connected and the view is in sync with Redis, else 0. */
+/* 1 when the client is connected and the view is in sync with Redis ("Redis up"), else 0. */
 int redis_client_synced(const struct redis_client *rc);
+
+/*
+ * How far the view may be behind Redis, in ms on the overrides_now_ms clock: 0 while in
+ * sync, the time since sync was lost otherwise (an outage, a full re-load under way), -1
+ * when the view was never loaded (or rc is NULL). The number of overrides in the view is
+ * overrides_count(view).
+ */
+int64_t redis_client_view_age_ms(const struct redis_client *rc, uint64_t now_ms);
 
 /* Disconnect and free; the view is left as it is. Accepts NULL. */
 void redis_client_free(struct redis_client *rc);

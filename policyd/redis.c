@@ -46,6 +46,33 @@ enum redis_kind {
     REDIS_REQ_REREAD, /* GET + PTTL of one key into the live view */
 };
 
+/*
+ * Where the client is (one state, as Redis's repl_state). The legal transitions, checked by
+ * redis_state_set:
+ *
+ *   RETRY      -> CONNECTING  the retry timer fires (and at start): both connections open
+ *   CONNECTING -> TRACKING    both are set up (AUTH, SELECT; AUTH, CLIENT ID, SUBSCRIBE):
+ *                             CLIENT TRACKING is sent
+ *   TRACKING   -> SCANNING    tracking is on: a full load starts (SCAN)
+ *   SCANNING   -> FETCHING    the last SCAN page arrived; values are still due
+ *   FETCHING   -> SYNCED      every value arrived: the load is complete
+ *   SCANNING, FETCHING, SYNCED -> SCANNING
+ *                             the load starts again (a flush of the data set, or more
+ *                             invalidations during a load than could be remembered)
+ *   any        -> RETRY       an error, a timeout or a lost connection (redis_fail)
+ *
+ * Beside the state: whether an outage was logged and has not ended (one log line per
+ * outage, across many retries), and, in the view, whether it was ever loaded.
+ */
+enum redis_state {
+    REDIS_ST_RETRY,
+    REDIS_ST_CONNECTING,
+    REDIS_ST_TRACKING,
+    REDIS_ST_SCANNING,
+    REDIS_ST_FETCHING,
+    REDIS_ST_SYNCED,
+};
+
 struct redis_client;
 
 /*
@@ -86,22 +113,20 @@ struct redis_client {
     redisAsyncContext *main; /* commands, tracking on */
     redisAsyncContext *sub;  /* SUBSCRIBEd to __redis__:invalidate */
     unsigned gen;
-    int main_ready, sub_ready;
+    enum redis_state state;
+    unsigned setup_left; /* CONNECTING: connections whose setup has not finished */
     long long sub_id;
-    unsigned waiting; /* replies still expected on this generation */
-    int synced;
-    int down;        /* an outage was logged and has not ended */
-    int ever_loaded; /* a full load completed since start */
+    unsigned waiting;      /* replies still expected on this generation */
+    int outage;            /* an outage was logged and has not ended */
+    uint64_t sync_lost_ms; /* when SYNCED was last left (0: never synced) */
     unsigned backoff_ms;
     struct event *watchdog;
     struct event *retry;
     struct event *tick;
 
-    /* full load in progress */
-    int loading;
+    /* full load (SCANNING, FETCHING) */
     unsigned load_id;
     struct overrides *staging;
-    int scan_done;
     size_t load_pending;
     uint64_t load_started;
     char **queue; /* keys invalidated during the load */
@@ -123,6 +148,25 @@ static char *redis_strndup(const char *s, size_t n)
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
+}
+
+/* Move to state `to`; an illegal transition (see enum redis_state) is a bug, logged. */
+static void redis_state_set(struct redis_client *rc, enum redis_state to)
+{
+    static const unsigned legal[] = {
+        [REDIS_ST_RETRY] = 1u << REDIS_ST_CONNECTING,
+        [REDIS_ST_CONNECTING] = 1u << REDIS_ST_TRACKING,
+        [REDIS_ST_TRACKING] = 1u << REDIS_ST_SCANNING,
+        [REDIS_ST_SCANNING] = 1u << REDIS_ST_FETCHING | 1u << REDIS_ST_SCANNING,
+        [REDIS_ST_FETCHING] = 1u << REDIS_ST_SYNCED | 1u << REDIS_ST_SCANNING,
+        [REDIS_ST_SYNCED] = 1u << REDIS_ST_SCANNING,
+    };
+
+    if (to != REDIS_ST_RETRY && !(legal[rc->state] & 1u << to))
+        log_err("redis %s: internal error: state %d -> %d", rc->endpoint, (int)rc->state, (int)to);
+    if (rc->state == REDIS_ST_SYNCED && to != REDIS_ST_SYNCED)
+        rc->sync_lost_ms = overrides_now_ms();
+    rc->state = to;
 }
 
 /* The SCAN MATCH pattern for every override key: the prefix with glob characters escaped. */
@@ -286,7 +330,7 @@ static struct timeval redis_wait_tv(const struct redis_client *rc)
     unsigned ms = rc->timeout_ms;
     struct timeval tv;
 
-    if ((!rc->main_ready || !rc->sub_ready) && ms > REDIS_SETUP_MAX_MS)
+    if (rc->state == REDIS_ST_CONNECTING && ms > REDIS_SETUP_MAX_MS)
         ms = REDIS_SETUP_MAX_MS;
     tv.tv_sec = ms / 1000;
     tv.tv_usec = (ms % 1000) * 1000;
@@ -355,7 +399,6 @@ static void redis_load_abort(struct redis_client *rc)
     rc->queue_overflow = 0;
     overrides_free(rc->staging);
     rc->staging = NULL;
-    rc->loading = 0;
     rc->load_id++;
 }
 
@@ -371,15 +414,14 @@ static void redis_fail(struct redis_client *rc, const char *why)
     rc->main = rc->sub = NULL;
     rc->gen++;
     rc->waiting = 0;
-    rc->main_ready = rc->sub_ready = 0;
-    rc->synced = 0;
+    redis_state_set(rc, REDIS_ST_RETRY);
     evtimer_del(rc->watchdog);
     redis_load_abort(rc);
-    if (!rc->down) {
+    if (!rc->outage) {
         log_err("redis %s: %s; %s", rc->endpoint, why,
-                rc->ever_loaded ? "answering from the last known overrides, reconnecting"
-                                : "overrides not loaded yet, retrying");
-        rc->down = 1;
+                overrides_loaded(rc->view) ? "answering from the last known overrides, reconnecting"
+                                           : "overrides not loaded yet, retrying");
+        rc->outage = 1;
     } else {
         log_debug(1, "redis %s: %s", rc->endpoint, why);
     }
@@ -486,7 +528,7 @@ static void redis_on_tick(evutil_socket_t fd, short what, void *arg)
     if ((quiet = log_limit_flush(&rc->invalid_limit, time(NULL))) > 0)
         log_warn("redis %s: %lu more overrides ignored (invalid; not logged one by one)",
                  rc->endpoint, quiet);
-    if (rc->synced && rc->waiting == 0)
+    if (rc->state == REDIS_ST_SYNCED && rc->waiting == 0)
         redis_command(rc, rc->main, REDIS_REQ_PING, 1, ping);
 }
 
@@ -520,8 +562,8 @@ static void redis_log_invalid(struct redis_client *rc, const char *pattern, size
                  "logged)",
                  rc->endpoint, rc->key_prefix, esc, what, why, quiet);
     else
-        log_warn("redis %s: override %s%s ignored: %s: %s", rc->endpoint, rc->key_prefix, esc,
-                 what, why);
+        log_warn("redis %s: override %s%s ignored: %s: %s", rc->endpoint, rc->key_prefix, esc, what,
+                 why);
 }
 
 /*
@@ -549,11 +591,12 @@ static void redis_apply(struct redis_client *rc, struct overrides *target,
         size_t olen;
         uint64_t at;
 
-        quiet = rc->ever_loaded && overrides_get(rc->view, pattern, plen, &old, &olen, &at) &&
+        quiet = overrides_loaded(rc->view) &&
+                overrides_get(rc->view, pattern, plen, &old, &olen, &at) &&
                 olen == req->value_len && memcmp(old, req->value, olen) == 0;
     }
     if (overrides_check_pattern(pattern, plen, err, sizeof(err)) < 0) {
-        if (!quiet && !(target != rc->view && rc->ever_loaded))
+        if (!quiet && !(target != rc->view && overrides_loaded(rc->view)))
             redis_log_invalid(rc, pattern, plen, "bad pattern", err);
         overrides_del(target, pattern, plen);
         return;
@@ -618,8 +661,7 @@ static void redis_load_start(struct redis_client *rc)
         redis_fail(rc, "out of memory");
         return;
     }
-    rc->loading = 1;
-    rc->scan_done = 0;
+    redis_state_set(rc, REDIS_ST_SCANNING);
     rc->load_pending = 0;
     rc->load_started = overrides_now_ms();
     if (redis_scan(rc, "0", 1) < 0)
@@ -659,21 +701,19 @@ static void redis_load_check(struct redis_client *rc)
     size_t i, nqueue;
     int overflow, failed = 0;
 
-    if (!rc->loading || !rc->scan_done || rc->load_pending > 0)
+    if (rc->state != REDIS_ST_FETCHING || rc->load_pending > 0)
         return;
     overrides_swap(rc->view, rc->staging);
     overrides_free(rc->staging);
     rc->staging = NULL;
-    rc->loading = 0;
-    overrides_set_loaded(rc->view, 1);
-    rc->synced = 1;
+    redis_state_set(rc, REDIS_ST_SYNCED);
     rc->backoff_ms = REDIS_BACKOFF_MIN_MS;
-    if (rc->down || !rc->ever_loaded)
+    if (rc->outage || !overrides_loaded(rc->view))
         log_info("redis %s: %zu overrides loaded in %llu ms", rc->endpoint,
                  overrides_count(rc->view),
                  (unsigned long long)(overrides_now_ms() - rc->load_started));
-    rc->down = 0;
-    rc->ever_loaded = 1;
+    overrides_set_loaded(rc->view, 1);
+    rc->outage = 0;
 
     /* keys that changed while loading: read them again now that the view is live */
     queue = rc->queue;
@@ -695,15 +735,16 @@ static void redis_load_check(struct redis_client *rc)
         redis_load_start(rc);
 }
 
-/* Both connections are set up: turn tracking on, then load everything. */
+/* One connection is set up; once both are, turn tracking on (then everything is loaded). */
 static void redis_ready(struct redis_client *rc)
 {
     char id[32];
     const char *argv[] = {"CLIENT", "TRACKING", "on",     "REDIRECT",
                           id,       "BCAST",    "PREFIX", rc->key_prefix};
 
-    if (!rc->main_ready || !rc->sub_ready)
+    if (--rc->setup_left > 0)
         return;
+    redis_state_set(rc, REDIS_ST_TRACKING);
     snprintf(id, sizeof(id), "%lld", rc->sub_id);
     if (redis_command(rc, rc->main, REDIS_REQ_TRACKING, 8, argv) < 0)
         redis_fail(rc, "cannot send CLIENT TRACKING");
@@ -732,7 +773,7 @@ static void redis_on_scan(struct redis_client *rc, const redisReply *reply)
         rc->load_pending++;
     }
     if (reply->element[0]->len == 1 && reply->element[0]->str[0] == '0')
-        rc->scan_done = 1;
+        redis_state_set(rc, REDIS_ST_FETCHING);
     else if (redis_scan(rc, reply->element[0]->str, reply->element[0]->len) < 0) {
         redis_fail(rc, "cannot send SCAN");
         return;
@@ -764,7 +805,8 @@ static void redis_on_fetch(struct redis_client *rc, struct redis_req *req, const
         redis_apply(rc, rc->view, req, pttl);
         return;
     }
-    if (!rc->loading || req->load_id != rc->load_id)
+    if ((rc->state != REDIS_ST_SCANNING && rc->state != REDIS_ST_FETCHING) ||
+        req->load_id != rc->load_id)
         return;
     redis_apply(rc, rc->staging, req, pttl);
     rc->load_pending--;
@@ -798,7 +840,6 @@ static void redis_on_setup(struct redis_client *rc, struct redis_req *req, const
             redis_fail_reply(rc, "SELECT", reply);
             return;
         }
-        rc->main_ready = 1;
         redis_ready(rc);
         return;
     case REDIS_REQ_CLIENT_ID:
@@ -835,7 +876,7 @@ static void redis_on_reply(redisAsyncContext *ac, void *r, void *privdata)
     redis_progress(rc);
     switch (req->kind) {
     case REDIS_REQ_SCAN:
-        if (rc->loading && req->load_id == rc->load_id)
+        if (rc->state == REDIS_ST_SCANNING && req->load_id == rc->load_id)
             redis_on_scan(rc, reply);
         break;
     case REDIS_REQ_LOAD:
@@ -872,7 +913,7 @@ static void redis_on_invalidate(struct redis_client *rc, const redisReply *paylo
 
         if (k->type != REDIS_REPLY_STRING)
             continue;
-        if (rc->loading)
+        if (rc->state == REDIS_ST_SCANNING || rc->state == REDIS_ST_FETCHING)
             redis_queue_key(rc, k->str, k->len);
         else if (redis_fetch(rc, REDIS_REQ_REREAD, k->str, k->len) < 0) {
             redis_fail(rc, "cannot send GET");
@@ -912,7 +953,6 @@ static void redis_on_message(redisAsyncContext *ac, void *r, void *privdata)
             redis_fail_reply(rc, "SUBSCRIBE", reply);
         } else if (type->len == 9 && memcmp(type->str, "subscribe", 9) == 0) {
             redis_progress(rc);
-            rc->sub_ready = 1;
             redis_ready(rc);
         } else if (type->len == 7 && memcmp(type->str, "message", 7) == 0) {
             redis_on_invalidate(rc, reply->element[2]);
@@ -980,6 +1020,8 @@ static void redis_connect(struct redis_client *rc)
     const char *id_argv[] = {"CLIENT", "ID"};
 
     rc->gen++;
+    redis_state_set(rc, REDIS_ST_CONNECTING);
+    rc->setup_left = 2;
     rc->main = redis_open(rc, why, sizeof(why));
     if (rc->main == NULL) {
         redis_fail(rc, why);
@@ -1087,7 +1129,17 @@ void redis_client_set_routes(struct redis_client *rc, const struct routes *route
 /* Whether the view is currently in sync. */
 int redis_client_synced(const struct redis_client *rc)
 {
-    return rc != NULL && rc->synced;
+    return rc != NULL && rc->state == REDIS_ST_SYNCED;
+}
+
+/* How far the view may be behind Redis, in ms. */
+int64_t redis_client_view_age_ms(const struct redis_client *rc, uint64_t now_ms)
+{
+    if (rc == NULL || !overrides_loaded(rc->view))
+        return -1;
+    if (rc->state == REDIS_ST_SYNCED)
+        return 0;
+    return now_ms > rc->sync_lost_ms ? (int64_t)(now_ms - rc->sync_lost_ms) : 0;
 }
 
 /* Disconnect, free everything; accepts NULL. */

@@ -7,9 +7,12 @@
  * Runs redis_client on an event loop and answers one line per command on stdin:
  *   status          "loaded=0|1 synced=0|1 count=N"
  *   get PATTERN     "VALUE" or "VALUE ttl" (live entries only), else "none"
- *   lookup KEY      "PATTERN VALUE" of the override that applies (invalid routes skipped), or
- * "none" lag             the largest lateness (ms) of a 50 ms timer since the last "lag" quit free
- * everything and exit 0 Log lines go to stderr.
+ *   lookup KEY      "PATTERN VALUE" of the override that applies (invalid routes skipped),
+ *                   or "none"
+ *   age             how far the view may be behind, in ms (redis_client_view_age_ms)
+ *   lag             the largest lateness (ms) of a 50 ms timer since the last "lag"
+ *   quit            free everything and exit 0
+ * Log lines go to stderr.
  */
 #include "config.h"
 
@@ -116,6 +119,8 @@ static int view_command(struct view_state *st, char *cmd)
         }
     } else if (strncmp(cmd, "lookup ", 7) == 0) {
         view_lookup(st, cmd + 7);
+    } else if (strcmp(cmd, "age") == 0) {
+        printf("%lld\n", (long long)redis_client_view_age_ms(st->rc, overrides_now_ms()));
     } else if (strcmp(cmd, "lag") == 0) {
         printf("%llu\n", (unsigned long long)st->max_lag);
         st->max_lag = 0;
