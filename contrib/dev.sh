@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 
 packages="build-essential autoconf automake pkg-config libevent-dev libpcre2-dev
-libhiredis-dev redis-server redis-tools postfix postfix-pcre python3 groff-base procps"
+libhiredis-dev libunbound-dev libidn2-dev unbound redis-server redis-tools postfix postfix-pcre
+python3 groff-base procps"
 
 # Install the packages that are missing (Postfix without its configuration dialog).
 dev_install() {
