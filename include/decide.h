@@ -17,7 +17,13 @@ enum decide_answer {
     DECIDE_ERROR,    /* matching failed (e.g. a PCRE2 limit): answer a temporary error */
 };
 
-enum decide_source { DECIDE_SRC_NONE, DECIDE_SRC_OVERRIDE, DECIDE_SRC_RULE, DECIDE_SRC_DEFAULT };
+enum decide_source {
+    DECIDE_SRC_NONE,
+    DECIDE_SRC_OVERRIDE,
+    DECIDE_SRC_RULE,
+    DECIDE_SRC_DEFAULT,
+    DECIDE_SRC_IDN /* NOTFOUND: the key's UTF-8 domain has no A-label form (idn_error says why) */
+};
 
 struct decision {
     enum decide_answer answer;
@@ -26,10 +32,13 @@ struct decision {
     size_t result_len;
     struct rule_hit rule;         /* DECIDE_SRC_RULE */
     struct override_hit override; /* DECIDE_SRC_OVERRIDE */
+    char idn_error[128];          /* DECIDE_SRC_IDN: libidn2's reason, for the log */
 };
 
 /*
- * Decide the route for key. ov may be NULL (overrides not configured). Everything
+ * Decide the route for key. A key whose domain is not ASCII is matched in its A-label
+ * form (idn.h); one that has none answers DECIDE_NOTFOUND from DECIDE_SRC_IDN, and
+ * the caller logs it. ov may be NULL (overrides not configured). Everything
  * in *out is borrowed from snap and ov and valid until either changes.
  */
 void decide(const struct snapshot *snap, const struct overrides *ov, const struct addr *key,

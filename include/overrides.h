@@ -58,7 +58,9 @@ uint64_t overrides_now_ms(void);
 /*
  * Check that p[0..len) is a valid override PATTERN (SPEC section 4): "example.com",
  * ".example.com" or "user@example.com", already lowercase, at most
- * OVERRIDES_PATTERN_MAX bytes, no control characters, no white space in the domain.
+ * OVERRIDES_PATTERN_MAX bytes, no control characters, no white space in the domain,
+ * a domain in UTF-8 convertible to its A-label form (the view stores and finds
+ * patterns in that form: overrides_set, _del and _get accept either spelling).
  * Returns 0, or -1 with a reason in err.
  */
 #define OVERRIDES_PATTERN_MAX 1024

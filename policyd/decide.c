@@ -3,9 +3,11 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decide.h"
+#include "idn.h"
 
 /* overrides_lookup filter: skip stored values that are not a valid ROUTE under these routes. */
 static int decide_accept(const char *value, size_t len, void *arg)
@@ -61,20 +63,36 @@ static void decide_default(const struct cfg *cfg, struct decision *out)
     out->result_len = cfg->default_result_len;
 }
 
-/* Decide the route for key: overrides, rules, default_route. */
-void decide(const struct snapshot *snap, const struct overrides *ov, const struct addr *key,
-            uint64_t now_ms, struct decision *out)
+/*
+ * Fill *conv with key, its domain in A-label form, in buf (size >= local part + 1 +
+ * IDN_DOMAIN_MAX + 1). 0, or -1 with the reason in out->idn_error.
+ */
+static int decide_alabel(const struct addr *key, char *buf, struct addr *conv, struct decision *out)
+{
+    size_t head = key->address ? key->local_len + 1 : 0, dlen;
+
+    if (idn_to_alabel(key->domain, key->domain_len, buf + head, IDN_DOMAIN_MAX + 1, &dlen,
+                      out->idn_error, sizeof(out->idn_error)) < 0)
+        return -1;
+    *conv = *key;
+    conv->domain = buf + head;
+    conv->domain_len = dlen;
+    if (key->address) {
+        memcpy(buf, key->local, key->local_len);
+        buf[key->local_len] = '@';
+        conv->address = conv->local = buf;
+        conv->address_len = head + dlen;
+    }
+    return 0;
+}
+
+/* Decide the route for an ASCII key: overrides, rules, default_route. */
+static void decide_ascii(const struct snapshot *snap, const struct overrides *ov,
+                         const struct addr *key, uint64_t now_ms, struct decision *out)
 {
     const struct cfg *cfg = snapshot_cfg(snap);
     int rc;
 
-    memset(out, 0, sizeof(*out));
-    out->answer = DECIDE_NOTFOUND;
-    if (key->wildcard) {
-        /* Postfix's "*" probe: only a default_route answers it, never a rule or override. */
-        decide_default(cfg, out);
-        return;
-    }
     if (decide_overrides(cfg, ov, key, now_ms, out))
         return;
     rc = rules_match(snapshot_rules(snap), key, &out->rule);
@@ -92,6 +110,36 @@ void decide(const struct snapshot *snap, const struct overrides *ov, const struc
         return;
     }
     decide_default(cfg, out);
+}
+
+/* Decide the route for key: the A-label form of its domain, then decide_ascii. */
+void decide(const struct snapshot *snap, const struct overrides *ov, const struct addr *key,
+            uint64_t now_ms, struct decision *out)
+{
+    struct addr conv;
+    char small[256 + IDN_DOMAIN_MAX + 1], *buf = small;
+
+    memset(out, 0, sizeof(*out));
+    out->answer = DECIDE_NOTFOUND;
+    if (key->wildcard) {
+        /* Postfix's "*" probe: only a default_route answers it, never a rule or override. */
+        decide_default(snapshot_cfg(snap), out);
+        return;
+    }
+    if (idn_is_ascii(key->domain, key->domain_len)) {
+        decide_ascii(snap, ov, key, now_ms, out);
+        return;
+    }
+    if (key->local_len > 256 && (buf = malloc(key->local_len + 1 + IDN_DOMAIN_MAX + 1)) == NULL) {
+        out->answer = DECIDE_ERROR;
+        return;
+    }
+    if (decide_alabel(key, buf, &conv, out) < 0)
+        out->source = DECIDE_SRC_IDN;
+    else
+        decide_ascii(snap, ov, &conv, now_ms, out);
+    if (buf != small)
+        free(buf);
 }
 
 /* Describe where an override came from, with its remaining TTL. */
@@ -131,6 +179,9 @@ size_t decide_explain(const struct decision *dec, const char *redis_prefix, char
         break;
     case DECIDE_SRC_DEFAULT:
         n = snprintf(buf, size, "%.*s (default_route)", alen, answer);
+        break;
+    case DECIDE_SRC_IDN:
+        n = snprintf(buf, size, "NOTFOUND (the domain has no A-label form: %s)", dec->idn_error);
         break;
     default:
         if (dec->answer == DECIDE_TEMP)

@@ -8,6 +8,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "idn.h"
 #include "overrides.h"
 
 /* Smallest table; always a power of two. */
@@ -174,9 +175,13 @@ int overrides_set(struct overrides *o, const char *pattern, size_t pattern_len, 
 {
     struct overrides_table *t = &o->t;
     struct overrides_entry *e;
+    char buf[OVERRIDES_PATTERN_MAX + IDN_DOMAIN_MAX + 1], err[8];
     uint64_t h;
     long at;
 
+    if (idn_pattern(pattern, pattern_len, buf, sizeof(buf), &pattern, &pattern_len, err,
+                    sizeof(err)) < 0)
+        return -1;
     if (pattern_len > OVERRIDES_PATTERN_MAX || value_len > OVERRIDES_VALUE_MAX)
         return -1;
     e = malloc(sizeof(*e) + pattern_len + value_len + 2);
@@ -222,8 +227,13 @@ static void overrides_remove_at(struct overrides_table *t, size_t i)
 void overrides_del(struct overrides *o, const char *pattern, size_t pattern_len)
 {
     struct overrides_table *t = &o->t;
-    long at =
-        overrides_find(t, overrides_hash(t->seed, pattern, pattern_len), pattern, pattern_len);
+    char buf[OVERRIDES_PATTERN_MAX + IDN_DOMAIN_MAX + 1], err[8];
+    long at;
+
+    if (idn_pattern(pattern, pattern_len, buf, sizeof(buf), &pattern, &pattern_len, err,
+                    sizeof(err)) < 0)
+        return;
+    at = overrides_find(t, overrides_hash(t->seed, pattern, pattern_len), pattern, pattern_len);
 
     if (at >= 0)
         overrides_remove_at(t, (size_t)at);
@@ -345,8 +355,8 @@ static int overrides_check_domain(const char *d, size_t len, char *err, size_t e
     return 0;
 }
 
-/* Validate an override pattern: domain, .domain or local@domain. */
-int overrides_check_pattern(const char *p, size_t len, char *err, size_t errsize)
+/* The syntax of a pattern as written: domain, .domain or local@domain. */
+static int overrides_check_written(const char *p, size_t len, char *err, size_t errsize)
 {
     const char *at = NULL;
     size_t i;
@@ -385,15 +395,35 @@ int overrides_check_pattern(const char *p, size_t len, char *err, size_t errsize
     return overrides_check_domain(p, len, err, errsize);
 }
 
+/* Validate an override pattern: domain, .domain or local@domain. */
+int overrides_check_pattern(const char *p, size_t len, char *err, size_t errsize)
+{
+    char buf[OVERRIDES_PATTERN_MAX + IDN_DOMAIN_MAX + 1], why[128];
+    const char *conv;
+    size_t conv_len;
+
+    if (overrides_check_written(p, len, err, errsize) < 0)
+        return -1;
+    if (idn_pattern(p, len, buf, sizeof(buf), &conv, &conv_len, why, sizeof(why)) < 0) {
+        snprintf(err, errsize, "domain cannot be converted to its A-label form: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
 /* The entry stored for exactly this pattern. */
 int overrides_get(const struct overrides *o, const char *pattern, size_t pattern_len,
                   const char **value, size_t *value_len, uint64_t *expire_at_ms)
 {
     const struct overrides_table *t = &o->t;
     const struct overrides_entry *e;
-    long at =
-        overrides_find(t, overrides_hash(t->seed, pattern, pattern_len), pattern, pattern_len);
+    char buf[OVERRIDES_PATTERN_MAX + IDN_DOMAIN_MAX + 1], err[8];
+    long at;
 
+    if (idn_pattern(pattern, pattern_len, buf, sizeof(buf), &pattern, &pattern_len, err,
+                    sizeof(err)) < 0)
+        return 0;
+    at = overrides_find(t, overrides_hash(t->seed, pattern, pattern_len), pattern, pattern_len);
     if (at < 0)
         return 0;
     e = t->slots[at].e;

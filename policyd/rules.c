@@ -15,8 +15,10 @@
  *    ROUTE text cannot contain " #";
  *  - one CR before the LF is ignored (files edited on Windows);
  *  - lines are limited to RULES_LINE_MAX bytes; NUL bytes are an error;
- *  - a pattern is printable ASCII only (write IDNs as xn-- A-labels, or use a
- *    regex with \xHH escapes); domain labels are [A-Za-z0-9_-], non-empty;
+ *  - a literal pattern whose domain is written in UTF-8 is converted to its
+ *    A-label form at load (idn.c), as keys are before matching; after that a pattern
+ *    is printable ASCII only; domain labels are [A-Za-z0-9_-], non-empty; a regex
+ *    is matched against the A-label form of the domain (write xn-- in it);
  *  - a regex runs from '/' to the next '/' not escaped by '\', so it may contain
  *    blanks; flags follow at once;
  *  - an address pattern whose local part has a '+' after its first character can
@@ -44,6 +46,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "idn.h"
 #include "rules.h"
 
 #define RULES_LINE_MAX 4096
@@ -849,12 +852,30 @@ static int rules_blank_before_colon(const char *s, size_t len)
     return 0;
 }
 
+/*
+ * The literal pattern s[0..len) with a UTF-8 domain in A-label form (in buf), or s
+ * itself; 0, or -1 (reported) when the domain cannot be converted.
+ */
+static int rules_idn_pattern(struct rules_ctx *ctx, const char *s, size_t len, char *buf,
+                             size_t size, const char **pat, size_t *plen)
+{
+    char err[128], quoted[RULES_QUOTE_MAX * 4 + 8];
+
+    *pat = s;
+    *plen = len;
+    if (s[0] == '/' || idn_pattern(s, len, buf, size, pat, plen, err, sizeof(err)) == 0)
+        return 0;
+    rules_err(ctx, "bad pattern %s: the domain cannot be converted to its A-label form: %s",
+              rules_quote(s, len, quoted, sizeof(quoted)), err);
+    return -1;
+}
+
 /* Parse one line (no LF, no NUL) and add its rule. */
 static void rules_parse_line(struct rules_ctx *ctx, const char *s, size_t len)
 {
-    char err[256], quoted[RULES_QUOTE_MAX * 4 + 8];
-    const char *route, *result = NULL;
-    size_t plen, rlen, result_len = 0, i;
+    char err[256], quoted[RULES_QUOTE_MAX * 4 + 8], alabel[RULES_LINE_MAX + IDN_DOMAIN_MAX];
+    const char *route, *result = NULL, *pat;
+    size_t plen, rlen, result_len = 0, i, patlen;
     enum rules_kind kind = RULES_EXACT;
     int pat_ok, rc;
 
@@ -868,7 +889,8 @@ static void rules_parse_line(struct rules_ctx *ctx, const char *s, size_t len)
                   rules_quote(s, len, quoted, sizeof(quoted)));
         return;
     }
-    pat_ok = rules_check_pattern(ctx, s, plen, &kind) == 0;
+    pat_ok = rules_idn_pattern(ctx, s, plen, alabel, sizeof(alabel), &pat, &patlen) == 0 &&
+             rules_check_pattern(ctx, pat, patlen, &kind) == 0;
     route = s + plen;
     rlen = len - plen;
     while (rlen > 0 && rules_is_blank(*route))
@@ -900,9 +922,9 @@ static void rules_parse_line(struct rules_ctx *ctx, const char *s, size_t len)
     if (!pat_ok)
         return;
     if (kind == RULES_REGEX)
-        rules_add_regex(ctx, s, plen, result, result_len);
+        rules_add_regex(ctx, pat, patlen, result, result_len);
     else
-        rules_add_literal(ctx, kind, s, plen, result, result_len);
+        rules_add_literal(ctx, kind, pat, patlen, result, result_len);
 }
 
 /* Free everything; accepts NULL. */

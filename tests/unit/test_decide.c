@@ -197,6 +197,77 @@ static void test_explain(void)
     snapshot_unref(s);
 }
 
+/* IDN: keys and patterns in UTF-8 or A-label form meet in A-label form (SPEC 7). */
+static void test_idn(void)
+{
+    static const struct {
+        const char *key, *want;
+    } cases[] = {
+        {"x@B\xc3\x9c"
+         "CHER.de",
+         "smtp:[utf8-pattern]"},                       /* UTF-8 key, UTF-8 pattern */
+        {"x@xn--bcher-kva.de", "smtp:[utf8-pattern]"}, /* A-label key, UTF-8 pattern */
+        {"x@m\xc3\xbc"
+         "nchen.example",
+         "smtp:[alabel-pattern]"},                /* UTF-8 key, A-label pattern */
+        {"x@sub.fa\xc3\x9f.de", "smtp:[parent]"}, /* non-transitional: not fass.de */
+        {"boss@b\xc3\xbc"
+         "cher.de",
+         "smtp:[address]"},
+        {"x@\xe2\x98\x83.net", "NOTFOUND"}, /* no A-label form */
+        {"x@a..\xc3\xbc.de", "NOTFOUND"},   /* empty label */
+    };
+    struct overrides *ov = overrides_new();
+    struct snapshot *s;
+    struct decision dec;
+    char line[512];
+    size_t i;
+
+    test_write("a.rules", "boss@b\xc3\xbc"
+                          "cher.de smtp:[address]\n"
+                          "b\xc3\xbc"
+                          "cher.de smtp:[utf8-pattern]\n"
+                          "xn--mnchen-3ya.example smtp:[alabel-pattern]\n"
+                          ".fa\xc3\x9f.de. smtp:[parent]\n"
+                          "fass.de smtp:[transitional]\n"
+                          "/\\.net$/ smtp:[regex]\n");
+    test_write("b.rules", "# empty\n");
+    s = test_snapshot(conf_common);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        is_str(test_decide(s, NULL, cases[i].key, 0, &dec), cases[i].want, cases[i].key);
+    test_decide(s, NULL, "x@\xe2\x98\x83.net", 0, &dec);
+    is_int(dec.source, DECIDE_SRC_IDN, "an unconvertible key is decided by IDN, not by the regex");
+    decide_explain(&dec, "", line, sizeof(line));
+    ok(strncmp(line, "NOTFOUND (the domain has no A-label form: ", 42) == 0 &&
+           strstr(line, "disallowed") != NULL,
+       "explain says why: %s", line);
+    snapshot_unref(s);
+
+    test_write("a.rules", "# empty\n");
+    s = test_snapshot(conf_common);
+    overrides_set_loaded(ov, 1);
+    overrides_set(ov,
+                  "b\xc3\xbc"
+                  "cher.de",
+                  10, "smtp:[ov-utf8]", 14, 0);
+    overrides_set(ov, ".xn--mnchen-3ya.example", 23, "smtp:[ov-alabel]", 16, 0);
+    is_str(test_decide(s, ov, "x@xn--bcher-kva.de", 0, &dec), "smtp:[ov-utf8]",
+           "an override written in UTF-8 matches the A-label key");
+    is_str(test_decide(s, ov,
+                       "x@a.M\xc3\x9c"
+                       "nchen.example",
+                       0, &dec),
+           "smtp:[ov-alabel]", "an override written as A-label matches the UTF-8 key");
+    overrides_del(ov, "xn--bcher-kva.de", 16);
+    is_str(test_decide(s, ov,
+                       "x@b\xc3\xbc"
+                       "cher.de",
+                       0, &dec),
+           "NOTFOUND", "deleting either spelling removes the override");
+    snapshot_unref(s);
+    overrides_free(ov);
+}
+
 int main(void)
 {
     if (mkdtemp(test_dir) == NULL)
@@ -204,6 +275,7 @@ int main(void)
     test_rules_and_default();
     test_overrides();
     test_explain();
+    test_idn();
     unlink(test_write("a.rules", ""));
     unlink(test_write("b.rules", ""));
     unlink(test_write("policyd.conf", ""));

@@ -193,6 +193,14 @@ static const struct test_pattern test_patterns[] = {
     {"a\tb.com", -1},
     {".", -1},
     {"x@y@example.com", 0},
+    {"b\xc3\xbc"
+     "cher.de",
+     0}, /* UTF-8, converted to its A-label form */
+    {".m\xc3\x9c"
+     "nchen.de",
+     0},                      /* a UTF-8 capital: UTS #46 lowercases it */
+    {"\xe2\x98\x83.net", -1}, /* no A-label form */
+    {"x@\xff.de", -1},        /* not UTF-8 */
 };
 
 /* Pattern validation, table-driven. */
