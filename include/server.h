@@ -10,7 +10,6 @@
 #include "snapshot.h"
 
 struct server;
-struct conn;
 
 /*
  * Returns a new server holding snap (the reference is taken over on success; on
@@ -35,17 +34,5 @@ void server_swap(struct server *srv, struct snapshot *snap);
 /* Stop accepting, close idle connections, let busy ones send their answers; done() when all are
  * gone. */
 void server_shutdown(struct server *srv, void (*done)(void *arg), void *arg);
-
-/* For connections: the current snapshot and overrides (borrowed, valid during one callback). */
-struct snapshot *server_snapshot(const struct server *srv);
-const struct overrides *server_overrides(const struct server *srv);
-/* A scratch buffer of at least size bytes, valid until the next call (loop thread only). */
-char *server_scratch(struct server *srv, size_t size);
-/* A connection tells the server it is gone (called from conn_free). */
-void server_conn_gone(struct server *srv, struct conn *c);
-/* (Re)arm a connection's read event with the idle timeout. */
-void server_conn_arm(struct server *srv, struct event *ev);
-/* The Redis key prefix in force since start ("" without Redis), for explanations. */
-const char *server_redis_prefix(const struct server *srv);
 
 #endif

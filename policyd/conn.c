@@ -1,10 +1,26 @@
-/* conn.c - one client connection: an explicit state machine from bytes to answers. */
+/*
+ * conn.c - client connections: an explicit state machine from bytes to answers.
+ *
+ * One module owns the list of connections (struct conn_set): conn_new adds a
+ * connection, conn_free removes it, and nothing else touches the list. Each
+ * connection gets what it needs from the daemon once, in struct conn_ctx.
+ *
+ * Every decoded request takes a struct conn_req from the connection's queue, in
+ * arrival order. An answer decided at once for the oldest request goes straight
+ * into the output buffer (no copy); an answer for a later request, while an
+ * earlier one waits, is held in its request and moved to the output when every
+ * earlier one is answered. Choices left open by SPEC: at most CONN_QUEUE_MAX
+ * requests in flight per connection (reading pauses beyond that, like it does
+ * while the peer does not read its answers); after the peer closes, the requests
+ * it sent are still answered (waiting ones included) before the connection closes.
+ */
 #include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,13 +31,15 @@
 #include "log.h"
 #include "netstring.h"
 #include "policy.h"
-#include "server.h"
+#include "snapshot.h"
 #include "sockmap.h"
 
 /* Stop decoding more requests while this much output waits for the peer. */
 #define CONN_OUT_HIGH (256 * 1024)
 /* Bytes read per read(2). */
 #define CONN_READ_CHUNK 16384
+/* Requests in flight per connection: decoded, not yet moved to the output. */
+#define CONN_QUEUE_MAX 32
 
 enum conn_proto {
     CONN_PROTO_UNKNOWN, /* nothing received yet: the first byte decides */
@@ -31,8 +49,26 @@ enum conn_proto {
 
 enum conn_state {
     CONN_READING, /* decoding requests, answering as they complete */
-    CONN_CLOSING, /* no more input: write what is pending, then close */
+    CONN_CLOSING, /* no more input: answer what is queued, write it, then close */
 };
+
+/* Why decoding stopped. */
+enum conn_progress {
+    CONN_NEED_INPUT, /* every complete request is taken: read more */
+    CONN_OUT_FULL,   /* the output is high: write first, then decode more */
+    CONN_QUEUE_FULL, /* CONN_QUEUE_MAX requests in flight: wait for an answer */
+    CONN_STOPPED,    /* closing: decode nothing more */
+};
+
+/*
+ * A request's life: DECIDING while its decision is made in the same callback it
+ * was decoded in; WAITING after the decide hook kept it (conn_req_done follows);
+ * ANSWERED when its answer is held in `ans` behind an earlier request. The oldest
+ * request leaves the queue as soon as it is answered, its bytes in the output.
+ */
+enum conn_req_state { CONN_REQ_DECIDING, CONN_REQ_WAITING, CONN_REQ_ANSWERED };
+
+enum conn_req_kind { CONN_REQ_TRANSPORT, CONN_REQ_EXPLAIN, CONN_REQ_POLICY };
 
 struct conn_buf {
     char *data;
@@ -41,8 +77,26 @@ struct conn_buf {
     size_t cap;
 };
 
+struct conn_req {
+    TAILQ_ENTRY(conn_req) link; /* the queue or the spares of conn, or the set's detached list */
+    struct conn *conn;          /* NULL once detached: the connection has gone */
+    struct conn_set *set;       /* NULL once the set has gone too */
+    enum conn_req_state state;
+    enum conn_req_kind kind;
+    struct snapshot *snap; /* borrowed while deciding; a reference while waiting */
+    struct addr key;       /* points into norm */
+    const char *raw;       /* the key as received, for log_lookups: input or rawcopy */
+    size_t raw_len;
+    struct conn_buf norm;    /* the normalised key's bytes: the request's scratch buffer */
+    struct conn_buf rawcopy; /* the key as received, kept while the request waits */
+    struct conn_buf ans;     /* the answer, held while an earlier request is unanswered */
+};
+
+TAILQ_HEAD(conn_req_list, conn_req);
+
 struct conn {
-    struct server *srv;
+    TAILQ_ENTRY(conn) link; /* in set->conns */
+    struct conn_set *set;
     struct event *ev_read;
     struct event *ev_write;
     int fd;
@@ -54,9 +108,23 @@ struct conn {
     size_t scanned; /* policy: pending bytes known to hold no end of request */
     struct conn_buf in;
     struct conn_buf out;
+    struct conn_req_list queue; /* requests in arrival order */
+    struct conn_req_list spare; /* answered requests kept for reuse */
+    unsigned nqueue;
     unsigned long requests;
-    struct conn *next, *prev;
     char peer[176];
+};
+
+struct conn_set {
+    TAILQ_HEAD(, conn) conns;
+    struct conn_req_list detached; /* waiting requests whose connection has gone */
+    unsigned count;
+    unsigned long waiting;
+    struct conn_ctx ctx;
+    const struct timeval *idle_tv; /* libevent common timeout for idle connections */
+    int draining;
+    void (*drained)(void *arg);
+    void *drained_arg;
 };
 
 static void conn_read_cb(evutil_socket_t fd, short what, void *arg);
@@ -93,15 +161,106 @@ static int conn_buf_reserve(struct conn_buf *b, size_t need)
     return 0;
 }
 
-/* Append one socketmap reply "STATUS DATA" to the output. */
-static int conn_reply(struct conn *c, enum sockmap_status st, const char *data, size_t dlen)
+/* The current snapshot, as the daemon has it now. */
+static struct snapshot *conn_snapshot(const struct conn *c)
 {
-    size_t need = sockmap_reply_encode(NULL, 0, st, data, dlen);
+    return c->set->ctx.snapshot(c->set->ctx.arg);
+}
 
-    if (conn_buf_reserve(&c->out, need) < 0)
-        return -1;
-    c->out.len += sockmap_reply_encode(c->out.data + c->out.len, need, st, data, dlen);
-    return 0;
+/* Free a request's memory (it is in no list any more). */
+static void conn_req_free(struct conn_req *r)
+{
+    free(r->norm.data);
+    free(r->rawcopy.data);
+    free(r->ans.data);
+    free(r);
+}
+
+/* A request for the next decoded message, at the tail of the queue; NULL when out of memory. */
+static struct conn_req *conn_req_new(struct conn *c)
+{
+    struct conn_req *r = TAILQ_FIRST(&c->spare);
+
+    if (r != NULL) {
+        TAILQ_REMOVE(&c->spare, r, link);
+    } else if ((r = calloc(1, sizeof(*r))) == NULL) {
+        return NULL;
+    }
+    r->conn = c;
+    r->set = c->set;
+    r->state = CONN_REQ_DECIDING;
+    r->snap = NULL;
+    r->raw = NULL;
+    r->raw_len = 0;
+    r->ans.off = r->ans.len = 0;
+    TAILQ_INSERT_TAIL(&c->queue, r, link);
+    c->nqueue++;
+    return r;
+}
+
+/* Where the answer of r goes: the output when r is the oldest request, else r's own buffer. */
+static struct conn_buf *conn_req_dst(struct conn_req *r)
+{
+    return TAILQ_FIRST(&r->conn->queue) == r ? &r->conn->out : &r->ans;
+}
+
+/*
+ * r's answer is encoded: when r is the oldest request, it leaves the queue and
+ * so do the answered ones behind it, their held answers appended in order.
+ */
+static int conn_req_answered(struct conn_req *r)
+{
+    struct conn *c = r->conn;
+    int rc = 0;
+
+    r->state = CONN_REQ_ANSWERED;
+    while ((r = TAILQ_FIRST(&c->queue)) != NULL && r->state == CONN_REQ_ANSWERED) {
+        if (r->ans.len > 0 && rc == 0) {
+            rc = conn_buf_reserve(&c->out, r->ans.len);
+            if (rc == 0) {
+                memcpy(c->out.data + c->out.len, r->ans.data, r->ans.len);
+                c->out.len += r->ans.len;
+            }
+        }
+        r->ans.len = 0;
+        TAILQ_REMOVE(&c->queue, r, link);
+        c->nqueue--;
+        TAILQ_INSERT_HEAD(&c->spare, r, link);
+    }
+    return rc;
+}
+
+/* Answer r with one socketmap reply "STATUS DATA"; 0, or -1 when out of memory. */
+static int conn_req_reply(struct conn_req *r, enum sockmap_status st, const char *data,
+                          size_t dlen)
+{
+    struct conn_buf *b = conn_req_dst(r);
+    size_t need = sockmap_reply_encode(NULL, 0, st, data, dlen);
+    int rc = conn_buf_reserve(b, need);
+
+    if (rc == 0)
+        b->len += sockmap_reply_encode(b->data + b->len, need, st, data, dlen);
+    return conn_req_answered(r) < 0 ? -1 : rc;
+}
+
+/* Answer r with "action=VERB[ TEXT]" LF LF; 0, or -1 when out of memory. */
+static int conn_req_action(struct conn_req *r, const struct policy_action *a)
+{
+    struct conn_buf *b = conn_req_dst(r);
+    size_t need = policy_reply_encode(NULL, 0, a);
+    int rc = conn_buf_reserve(b, need);
+
+    if (rc == 0)
+        b->len += policy_reply_encode(b->data + b->len, need, a);
+    return conn_req_answered(r) < 0 ? -1 : rc;
+}
+
+/* Answer r with an action that has no text. */
+static int conn_req_verb(struct conn_req *r, const char *verb)
+{
+    struct policy_action a = {verb, "", 0};
+
+    return conn_req_action(r, &a);
 }
 
 /* Log one answered lookup when log_lookups is on. */
@@ -115,66 +274,127 @@ static void conn_log_lookup(const struct conn *c, const char *map, const char *k
              log_escape(eans, sizeof(eans), answer, alen));
 }
 
-/* Answer a transport or explain request for key[0..klen). */
-static int conn_socketmap_lookup(struct conn *c, int explain, const char *key, size_t klen)
+/* Answer r from its decision (SPEC 5.1 and 5.2) and log it; 0, or -1 when out of memory. */
+static int conn_req_decided(struct conn_req *r, const struct decision *dec)
 {
-    struct snapshot *snap = server_snapshot(c->srv);
-    const struct cfg *cfg = snapshot_cfg(snap);
+    static const char *const maps[] = {"transport", "explain", "policy"};
+    const char *prefix = r->set->ctx.redis_prefix;
+    struct policy_action act;
     char line[4096];
-    struct decision dec;
-    struct addr a;
-    char *buf = server_scratch(c->srv, klen + 1);
     size_t n;
     int rc;
 
-    if (buf == NULL) /* never "not found" for a failure: that would misroute */
-        return conn_reply(c, SOCKMAP_TEMP, "out of memory", 13);
-    if (addr_parse(key, klen, buf, klen + 1, &a) < 0) {
-        rc = explain ? conn_reply(c, SOCKMAP_OK, "NOTFOUND (not a recipient address)", 35)
-                     : conn_reply(c, SOCKMAP_NOTFOUND, "", 0);
-        if (cfg->log_lookups)
-            conn_log_lookup(c, explain ? "explain" : "transport", key, klen, "NOTFOUND", 8);
-        return rc;
-    }
-    decide(snap, server_overrides(c->srv), &a, overrides_now_ms(), &dec);
-    if (explain) {
-        n = decide_explain(&dec, server_redis_prefix(c->srv), line, sizeof(line));
-        if (n >= sizeof(line))
-            n = sizeof(line) - 1;
-        rc = conn_reply(c, SOCKMAP_OK, line, n);
-    } else if (dec.answer == DECIDE_FOUND) {
-        rc = conn_reply(c, SOCKMAP_OK, dec.result, dec.result_len);
-    } else if (dec.answer == DECIDE_NOTFOUND) {
-        rc = conn_reply(c, SOCKMAP_NOTFOUND, "", 0);
-    } else if (dec.answer == DECIDE_TEMP) {
-        rc = conn_reply(c, SOCKMAP_TEMP, "routing overrides not loaded from Redis yet", 43);
+    if (r->kind == CONN_REQ_EXPLAIN) {
+        n = decide_explain(dec, prefix, line, sizeof(line));
+        rc = conn_req_reply(r, SOCKMAP_OK, line, n < sizeof(line) ? n : sizeof(line) - 1);
+    } else if (r->kind == CONN_REQ_POLICY && dec->answer == DECIDE_FOUND) {
+        policy_action_for_result(dec->result, dec->result_len, &act);
+        rc = conn_req_action(r, &act);
+    } else if (r->kind == CONN_REQ_POLICY) {
+        rc = conn_req_verb(r, dec->answer == DECIDE_NOTFOUND ? "DUNNO"
+                              : dec->answer == DECIDE_TEMP
+                                  ? "DEFER_IF_PERMIT 4.3.0 routing data temporarily unavailable"
+                                  : "DEFER_IF_PERMIT 4.3.0 rule matching failed");
+    } else if (dec->answer == DECIDE_FOUND) {
+        rc = conn_req_reply(r, SOCKMAP_OK, dec->result, dec->result_len);
+    } else if (dec->answer == DECIDE_NOTFOUND) {
+        rc = conn_req_reply(r, SOCKMAP_NOTFOUND, "", 0);
+    } else if (dec->answer == DECIDE_TEMP) {
+        rc = conn_req_reply(r, SOCKMAP_TEMP, "routing overrides not loaded from Redis yet", 43);
     } else {
-        rc = conn_reply(c, SOCKMAP_TEMP, "rule matching failed", 20);
+        rc = conn_req_reply(r, SOCKMAP_TEMP, "rule matching failed", 20);
     }
-    if (cfg->log_lookups) {
-        n = decide_explain(&dec, server_redis_prefix(c->srv), line, sizeof(line));
-        conn_log_lookup(c, explain ? "explain" : "transport", key, klen, line,
+    if (snapshot_cfg(r->snap)->log_lookups) {
+        n = decide_explain(dec, prefix, line, sizeof(line));
+        conn_log_lookup(r->conn, maps[r->kind], r->raw, r->raw_len, line,
                         n < sizeof(line) ? n : sizeof(line) - 1);
     }
     return rc;
 }
 
+/*
+ * r's key is parsed: decide now, or let the decide hook keep r for later (then
+ * keep what r needs while it waits). 0, or -1 when out of memory.
+ */
+static int conn_req_decide(struct conn_req *r)
+{
+    const struct conn_ctx *ctx = &r->set->ctx;
+    struct decision dec;
+
+    if (ctx->decide == NULL) {
+        decide(r->snap, ctx->ov, &r->key, overrides_now_ms(), &dec);
+        return conn_req_decided(r, &dec);
+    }
+    if (ctx->decide(ctx->arg, r, &dec) == 0)
+        return conn_req_decided(r, &dec);
+    if (r->raw_len > 0) {
+        r->rawcopy.off = r->rawcopy.len = 0;
+        if (conn_buf_reserve(&r->rawcopy, r->raw_len) == 0)
+            memcpy(r->rawcopy.data, r->raw, r->raw_len);
+        else
+            r->raw_len = 0; /* the log line loses its key, the answer stays right */
+        r->raw = r->rawcopy.data;
+    }
+    r->snap = snapshot_ref(r->snap);
+    r->state = CONN_REQ_WAITING;
+    r->set->waiting++;
+    return 0;
+}
+
+/*
+ * Parse the key key[0..klen) of a new request of the given kind into its own
+ * buffer. 1 parsed, 0 not a recipient address, -1 out of memory.
+ */
+static int conn_req_key_parse(struct conn_req *r, enum conn_req_kind kind, const char *key,
+                              size_t klen)
+{
+    r->kind = kind;
+    r->snap = conn_snapshot(r->conn);
+    r->raw = key;
+    r->raw_len = klen;
+    r->norm.off = r->norm.len = 0;
+    if (conn_buf_reserve(&r->norm, klen + 1) < 0)
+        return -1;
+    return addr_parse(key, klen, r->norm.data, klen + 1, &r->key) < 0 ? 0 : 1;
+}
+
+/* Answer a transport or explain request for key[0..klen). */
+static int conn_socketmap_lookup(struct conn_req *r, enum conn_req_kind kind, const char *key,
+                                 size_t klen)
+{
+    int explain = kind == CONN_REQ_EXPLAIN;
+    int rc = conn_req_key_parse(r, kind, key, klen);
+
+    if (rc < 0) /* never "not found" for a failure: that would misroute */
+        return conn_req_reply(r, SOCKMAP_TEMP, "out of memory", 13);
+    if (rc == 0) {
+        rc = explain ? conn_req_reply(r, SOCKMAP_OK, "NOTFOUND (not a recipient address)", 35)
+                     : conn_req_reply(r, SOCKMAP_NOTFOUND, "", 0);
+        if (snapshot_cfg(r->snap)->log_lookups)
+            conn_log_lookup(r->conn, explain ? "explain" : "transport", key, klen, "NOTFOUND", 8);
+        return rc;
+    }
+    return conn_req_decide(r);
+}
+
 /* Answer one socketmap request "NAME KEY". */
-static int conn_socketmap_request(struct conn *c, const char *p, size_t len)
+static int conn_socketmap_request(struct conn_req *r, const char *p, size_t len)
 {
     struct sockmap_request req;
     char text[12 + 128];
 
     if (sockmap_request_parse(p, len, &req) < 0)
-        return conn_reply(c, SOCKMAP_PERM, "malformed request: expected \"NAME KEY\"", 38);
+        return conn_req_reply(r, SOCKMAP_PERM, "malformed request: expected \"NAME KEY\"", 38);
     if (req.map != SOCKMAP_MAP_OTHER)
-        return conn_socketmap_lookup(c, req.map == SOCKMAP_MAP_EXPLAIN, req.key, req.key_len);
+        return conn_socketmap_lookup(
+            r, req.map == SOCKMAP_MAP_EXPLAIN ? CONN_REQ_EXPLAIN : CONN_REQ_TRANSPORT, req.key,
+            req.key_len);
     memcpy(text, "unknown map ", 12);
     log_escape(text + 12, sizeof(text) - 12, req.name, req.name_len);
-    return conn_reply(c, SOCKMAP_PERM, text, strlen(text));
+    return conn_req_reply(r, SOCKMAP_PERM, text, strlen(text));
 }
 
-/* Stop reading and close once the pending output is written. */
+/* Stop reading and close once the queued answers are written. */
 static void conn_close_after_write(struct conn *c)
 {
     c->state = CONN_CLOSING;
@@ -184,92 +404,66 @@ static void conn_close_after_write(struct conn *c)
     }
 }
 
-/* Decode and answer socketmap requests; 1 when it stopped only because output is high. */
-static int conn_socketmap_process(struct conn *c)
+/* Whether decoding must wait: for the peer to read, or for an answer. */
+static enum conn_progress conn_blocked(const struct conn *c)
 {
-    const struct cfg *cfg = snapshot_cfg(server_snapshot(c->srv));
+    if (c->out.len >= CONN_OUT_HIGH)
+        return CONN_OUT_FULL;
+    if (c->nqueue >= CONN_QUEUE_MAX)
+        return CONN_QUEUE_FULL;
+    return CONN_NEED_INPUT;
+}
+
+/* Decode and answer socketmap requests until input, output or queue room runs out. */
+static enum conn_progress conn_socketmap_process(struct conn *c)
+{
+    const struct cfg *cfg = snapshot_cfg(conn_snapshot(c));
     const char *payload, *why;
+    struct conn_req *r;
     size_t plen, used;
+    enum conn_progress p;
     int rc;
 
-    while (c->state == CONN_READING && c->in.off < c->in.len && c->out.len < CONN_OUT_HIGH) {
+    while (c->in.off < c->in.len) {
+        if ((p = conn_blocked(c)) != CONN_NEED_INPUT)
+            return p;
         rc = netstring_decode(c->in.data + c->in.off, c->in.len - c->in.off, cfg->max_request_size,
                               &payload, &plen, &used, &why);
         if (rc == NETSTRING_NEED_MORE)
-            return 0;
+            return CONN_NEED_INPUT;
+        r = conn_req_new(c);
         if (rc == NETSTRING_ERROR) {
             log_warn("%s: bad socketmap request: %s; closing", c->peer, why);
-            conn_reply(c, SOCKMAP_PERM, why, strlen(why));
+            if (r != NULL)
+                conn_req_reply(r, SOCKMAP_PERM, why, strlen(why));
             conn_close_after_write(c);
-            return 0;
+            return CONN_STOPPED;
         }
         c->in.off += used;
         c->requests++;
-        if (conn_socketmap_request(c, payload, plen) < 0) {
+        if (r == NULL || conn_socketmap_request(r, payload, plen) < 0) {
             log_err("%s: out of memory; closing", c->peer);
             conn_close_after_write(c);
-            return 0;
+            return CONN_STOPPED;
         }
     }
-    return c->state == CONN_READING && c->in.off < c->in.len;
-}
-
-/* Append "action=VERB[ TEXT]" LF LF to the output. */
-static int conn_policy_action(struct conn *c, const struct policy_action *a)
-{
-    size_t need = policy_reply_encode(NULL, 0, a);
-
-    if (conn_buf_reserve(&c->out, need) < 0)
-        return -1;
-    c->out.len += policy_reply_encode(c->out.data + c->out.len, need, a);
-    return 0;
-}
-
-/* Append an action without text. */
-static int conn_policy_reply(struct conn *c, const char *verb)
-{
-    struct policy_action a = {verb, "", 0};
-
-    return conn_policy_action(c, &a);
+    return CONN_NEED_INPUT;
 }
 
 /* Answer one decoded policy request. */
-static int conn_policy_request(struct conn *c, const struct policy_request *req)
+static int conn_policy_request(struct conn_req *r, const struct policy_request *req)
 {
-    struct snapshot *snap = server_snapshot(c->srv);
-    struct policy_action act;
-    struct decision dec;
-    struct addr a;
-    char *buf;
-    char line[4096];
-    size_t n;
     int rc;
 
     if (req->protocol_state_len != 4 || memcmp(req->protocol_state, "RCPT", 4) != 0 ||
         req->recipient_len == 0)
-        return conn_policy_reply(c, "DUNNO");
-    buf = server_scratch(c->srv, req->recipient_len + 1);
-    if (buf == NULL)
+        return conn_req_verb(r, "DUNNO");
+    rc = conn_req_key_parse(r, CONN_REQ_POLICY, req->recipient, req->recipient_len);
+    if (rc < 0)
         return -1;
-    if (addr_parse(req->recipient, req->recipient_len, buf, req->recipient_len + 1, &a) < 0)
-        return conn_policy_reply(c, "DUNNO");
-    decide(snap, server_overrides(c->srv), &a, overrides_now_ms(), &dec);
-    if (dec.answer == DECIDE_FOUND) {
-        policy_action_for_result(dec.result, dec.result_len, &act);
-        rc = conn_policy_action(c, &act);
-    }
-    else if (dec.answer == DECIDE_NOTFOUND)
-        rc = conn_policy_reply(c, "DUNNO");
-    else if (dec.answer == DECIDE_TEMP)
-        rc = conn_policy_reply(c, "DEFER_IF_PERMIT 4.3.0 routing data temporarily unavailable");
-    else
-        rc = conn_policy_reply(c, "DEFER_IF_PERMIT 4.3.0 rule matching failed");
-    if (snapshot_cfg(snap)->log_lookups) {
-        n = decide_explain(&dec, server_redis_prefix(c->srv), line, sizeof(line));
-        conn_log_lookup(c, "policy", req->recipient, req->recipient_len, line,
-                        n < sizeof(line) ? n : sizeof(line) - 1);
-    }
-    return rc;
+    if (rc == 0)
+        return conn_req_verb(r, "DUNNO");
+    return conn_req_decide(r);
 }
 
 /*
@@ -292,42 +486,49 @@ static int conn_policy_ready(struct conn *c)
     return 0;
 }
 
-/* Decode and answer policy requests; 1 when it stopped only because output is high. */
-static int conn_policy_process(struct conn *c)
+/* Decode and answer policy requests until input, output or queue room runs out. */
+static enum conn_progress conn_policy_process(struct conn *c)
 {
     struct policy_request req;
+    struct conn_req *r;
     const char *why;
     size_t used;
+    enum conn_progress p;
     int rc;
 
-    while (c->state == CONN_READING && c->in.off < c->in.len && c->out.len < CONN_OUT_HIGH) {
+    while (c->in.off < c->in.len) {
+        if ((p = conn_blocked(c)) != CONN_NEED_INPUT)
+            return p;
         if (!conn_policy_ready(c))
-            return 0;
+            return CONN_NEED_INPUT;
         rc = policy_decode(c->in.data + c->in.off, c->in.len - c->in.off, POLICY_MAX_SIZE, &req,
                            &used, &why);
         if (rc == 0)
-            return 0;
+            return CONN_NEED_INPUT;
         if (rc < 0) {
             /* Never answer garbage with an action: Postfix retries or uses its default. */
             log_warn("%s: bad policy request: %s; closing", c->peer, why);
             conn_close_after_write(c);
-            return 0;
+            return CONN_STOPPED;
         }
         c->in.off += used;
         c->scanned = 0;
         c->requests++;
-        if (conn_policy_request(c, &req) < 0) {
+        r = conn_req_new(c);
+        if (r == NULL || conn_policy_request(r, &req) < 0) {
             log_err("%s: out of memory; closing", c->peer);
             conn_close_after_write(c);
-            return 0;
+            return CONN_STOPPED;
         }
     }
-    return c->state == CONN_READING && c->in.off < c->in.len;
+    return CONN_NEED_INPUT;
 }
 
-/* Decide the protocol from the first byte, then answer what is complete (1: output high). */
-static int conn_process(struct conn *c)
+/* Decide the protocol from the first byte, then answer what is complete. */
+static enum conn_progress conn_process(struct conn *c)
 {
+    if (c->state != CONN_READING)
+        return CONN_STOPPED;
     if (c->proto == CONN_PROTO_UNKNOWN && c->in.off < c->in.len) {
         unsigned char first = (unsigned char)c->in.data[c->in.off];
 
@@ -338,40 +539,38 @@ static int conn_process(struct conn *c)
         } else {
             log_warn("%s: unknown protocol (first byte 0x%02x); closing", c->peer, first);
             conn_close_after_write(c);
-            return 0;
+            return CONN_STOPPED;
         }
     }
     if (c->proto == CONN_PROTO_SOCKETMAP)
         return conn_socketmap_process(c);
     if (c->proto == CONN_PROTO_POLICY)
         return conn_policy_process(c);
-    return 0;
+    return CONN_NEED_INPUT;
 }
 
 /* The most input one connection may buffer: one whole request plus a read's worth. */
 static size_t conn_in_limit(const struct conn *c)
 {
-    const struct cfg *cfg = snapshot_cfg(server_snapshot(c->srv));
-
     if (c->proto == CONN_PROTO_POLICY)
         return POLICY_MAX_SIZE + CONN_READ_CHUNK;
-    return cfg->max_request_size + 32 + CONN_READ_CHUNK;
+    return snapshot_cfg(conn_snapshot(c))->max_request_size + 32 + CONN_READ_CHUNK;
 }
 
 /* Read what the socket has; returns 0, or -1 when the peer is gone (EOF or error). */
 static int conn_read(struct conn *c)
 {
-    size_t room, used;
+    size_t room, used, limit = conn_in_limit(c);
     ssize_t n;
 
     if (conn_buf_reserve(&c->in, CONN_READ_CHUNK) < 0)
         return -1;
     used = c->in.len - c->in.off;
     room = c->in.cap - c->in.len;
-    if (used >= conn_in_limit(c))
+    if (used >= limit)
         return 0; /* the caller sees no progress and closes */
-    if (used + room > conn_in_limit(c))
-        room = conn_in_limit(c) - used;
+    if (used + room > limit)
+        room = limit - used;
     n = read(c->fd, c->in.data + c->in.len, room);
     if (n > 0) {
         c->in.len += (size_t)n;
@@ -431,17 +630,18 @@ static int conn_write(struct conn *c)
 
 /*
  * The one place that moves a connection on: answer complete requests, write the
- * answers, and leave exactly one event armed (read with the idle timeout, or
- * write while the peer is not reading), or free the connection when it is done.
- * Returns -1 when c was freed.
+ * answers, and leave at most one event armed (read with the idle timeout, or
+ * write while the peer is not reading; none while every queue slot waits for a
+ * decision), or free the connection when it is done. Returns -1 when c was freed.
  */
 static int conn_pump(struct conn *c)
 {
-    int more, rc;
+    enum conn_progress p;
+    int rc;
 
     do {
-        more = c->state == CONN_READING ? conn_process(c) : 0;
-        if (!more && c->state == CONN_READING) {
+        p = conn_process(c);
+        if (p == CONN_NEED_INPUT) {
             if (c->eof) {
                 conn_close_after_write(c);
             } else if (c->in.len - c->in.off >= conn_in_limit(c)) {
@@ -461,12 +661,12 @@ static int conn_pump(struct conn *c)
                     event_del(c->ev_read);
                     c->reading = 0;
                 }
-                server_conn_arm(c->srv, c->ev_write);
+                event_add(c->ev_write, c->set->idle_tv);
             }
             return 0;
         }
-    } while (more);
-    if (c->state == CONN_CLOSING) {
+    } while (p == CONN_OUT_FULL);
+    if (c->state == CONN_CLOSING && c->nqueue == 0) {
         conn_free(c);
         return -1;
     }
@@ -474,29 +674,152 @@ static int conn_pump(struct conn *c)
         c->write_wait = 0;
         event_del(c->ev_write);
     }
-    if (!c->reading) {
-        server_conn_arm(c->srv, c->ev_read);
-        c->reading = 1;
+    if (c->state == CONN_READING && !c->eof && p != CONN_QUEUE_FULL) {
+        if (!c->reading) {
+            event_add(c->ev_read, c->set->idle_tv);
+            c->reading = 1;
+        }
+    } else if (c->reading) {
+        event_del(c->ev_read);
+        c->reading = 0;
     }
     return 0;
 }
 
-/* Take over a connected socket. */
-struct conn *conn_new(struct server *srv, struct event_base *base, int fd, const char *peer)
+/* The normalised key of a request. */
+const struct addr *conn_req_key(const struct conn_req *req)
 {
-    struct conn *c = calloc(1, sizeof(*c));
+    return &req->key;
+}
+
+/* The snapshot a request started with. */
+struct snapshot *conn_req_snapshot(const struct conn_req *req)
+{
+    return req->snap;
+}
+
+/* Finish a waiting request: answer in order, or free it when its connection has gone. */
+void conn_req_done(struct conn_req *req, const struct decision *dec)
+{
+    struct snapshot *snap = req->snap;
+    struct conn *c = req->conn;
+
+    if (req->set != NULL)
+        req->set->waiting--;
+    if (c == NULL) {
+        if (req->set != NULL)
+            TAILQ_REMOVE(&req->set->detached, req, link);
+        conn_req_free(req);
+        snapshot_unref(snap);
+        return;
+    }
+    req->state = CONN_REQ_DECIDING;
+    if (conn_req_decided(req, dec) < 0) {
+        log_err("%s: out of memory; closing", c->peer);
+        conn_close_after_write(c);
+    }
+    snapshot_unref(snap);
+    conn_pump(c);
+}
+
+/* A new, empty set of connections. */
+struct conn_set *conn_set_new(const struct conn_ctx *ctx)
+{
+    struct conn_set *s = calloc(1, sizeof(*s));
+    struct timeval idle;
+
+    if (s == NULL)
+        return NULL;
+    TAILQ_INIT(&s->conns);
+    TAILQ_INIT(&s->detached);
+    s->ctx = *ctx;
+    idle.tv_sec = ctx->idle_timeout_ms / 1000;
+    idle.tv_usec = (ctx->idle_timeout_ms % 1000) * 1000;
+    s->idle_tv = event_base_init_common_timeout(ctx->base, &idle);
+    if (s->idle_tv == NULL) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Close every connection and free the set. */
+void conn_set_free(struct conn_set *s)
+{
+    struct conn_req *r;
+
+    if (s == NULL)
+        return;
+    s->drained = NULL;
+    while (!TAILQ_EMPTY(&s->conns))
+        conn_free(TAILQ_FIRST(&s->conns));
+    /* Waiting requests outlive the set: conn_req_done frees them without it. */
+    while ((r = TAILQ_FIRST(&s->detached)) != NULL) {
+        TAILQ_REMOVE(&s->detached, r, link);
+        r->set = NULL;
+    }
+    free(s);
+}
+
+/* Open connections. */
+unsigned conn_set_count(const struct conn_set *s)
+{
+    return s->count;
+}
+
+/* Requests waiting for conn_req_done. */
+unsigned long conn_set_waiting(const struct conn_set *s)
+{
+    return s->waiting;
+}
+
+/* Shutting down: answer what was received (one last read), write it, then close. */
+static void conn_drain(struct conn *c)
+{
+    if (c->state == CONN_READING && !c->write_wait && !c->eof)
+        conn_read(c);
+    c->eof = 1;
+    conn_pump(c);
+}
+
+/* Let every connection finish; done(arg) when the last is gone. */
+void conn_set_drain(struct conn_set *s, void (*done)(void *arg), void *arg)
+{
+    struct conn *c, *next;
+
+    s->draining = 1;
+    if (TAILQ_EMPTY(&s->conns)) {
+        done(arg);
+        return;
+    }
+    s->drained = done;
+    s->drained_arg = arg;
+    for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {
+        next = TAILQ_NEXT(c, link);
+        conn_drain(c);
+    }
+}
+
+/* Take over a connected socket and add it to the set. */
+struct conn *conn_new(struct conn_set *s, int fd, const char *peer)
+{
+    struct conn *c = s->draining ? NULL : calloc(1, sizeof(*c));
 
     if (c == NULL)
         goto fail;
-    c->srv = srv;
+    c->set = s;
     c->fd = fd;
+    TAILQ_INIT(&c->queue);
+    TAILQ_INIT(&c->spare);
     snprintf(c->peer, sizeof(c->peer), "%s", peer);
-    c->ev_read = event_new(base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
-    c->ev_write = event_new(base, fd, EV_WRITE | EV_PERSIST, conn_write_cb, c);
+    c->ev_read = event_new(s->ctx.base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
+    c->ev_write = event_new(s->ctx.base, fd, EV_WRITE | EV_PERSIST, conn_write_cb, c);
     if (c->ev_read == NULL || c->ev_write == NULL)
         goto fail;
-    server_conn_arm(srv, c->ev_read);
+    event_add(c->ev_read, s->idle_tv);
     c->reading = 1;
+    TAILQ_INSERT_HEAD(&s->conns, c, link);
+    s->count++;
     return c;
 fail:
     if (c != NULL) {
@@ -510,54 +833,41 @@ fail:
     return NULL;
 }
 
-/* Close and free a connection; the server forgets it. */
+/* Close and free a connection; it leaves the set, waiting requests are detached. */
 void conn_free(struct conn *c)
 {
+    struct conn_set *s;
+    struct conn_req *r;
+
     if (c == NULL)
         return;
+    s = c->set;
     log_debug(2, "%s: closed after %lu requests", c->peer, c->requests);
     event_free(c->ev_read);
     event_free(c->ev_write);
     close(c->fd);
     free(c->in.data);
     free(c->out.data);
-    server_conn_gone(c->srv, c);
+    while ((r = TAILQ_FIRST(&c->queue)) != NULL) {
+        TAILQ_REMOVE(&c->queue, r, link);
+        if (r->state == CONN_REQ_WAITING) {
+            r->conn = NULL;
+            TAILQ_INSERT_TAIL(&s->detached, r, link);
+        } else {
+            conn_req_free(r);
+        }
+    }
+    while ((r = TAILQ_FIRST(&c->spare)) != NULL) {
+        TAILQ_REMOVE(&c->spare, r, link);
+        conn_req_free(r);
+    }
+    TAILQ_REMOVE(&s->conns, c, link);
+    s->count--;
     free(c);
-}
+    if (s->draining && TAILQ_EMPTY(&s->conns) && s->drained != NULL) {
+        void (*done)(void *) = s->drained;
 
-/* Shutting down: answer what was received (one last read), write it, then close. */
-void conn_drain(struct conn *c)
-{
-    if (c->state == CONN_READING && !c->write_wait && !c->eof)
-        conn_read(c);
-    c->eof = 1;
-    conn_pump(c);
-}
-
-/* Next connection in the server's list. */
-struct conn *conn_next(const struct conn *c)
-{
-    return c->next;
-}
-
-/* Insert c at the head of a list. */
-void conn_link(struct conn *c, struct conn **head)
-{
-    c->prev = NULL;
-    c->next = *head;
-    if (*head)
-        (*head)->prev = c;
-    *head = c;
-}
-
-/* Remove c from a list. */
-void conn_unlink(struct conn *c, struct conn **head)
-{
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        *head = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    c->next = c->prev = NULL;
+        s->drained = NULL;
+        done(s->drained_arg);
+    }
 }

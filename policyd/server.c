@@ -50,15 +50,9 @@ struct server {
     size_t nls;
     struct server_net *allow;
     size_t nallow;
-    struct conn *conns;
-    unsigned nconns;
-    const struct timeval *idle_tv; /* libevent common timeout for idle connections */
-    char *scratch;
-    size_t scratch_cap;
+    struct conn_set *conns; /* created by server_start */
     char *redis_prefix;
     int draining;
-    void (*done)(void *arg);
-    void *done_arg;
     struct event *ev_resume; /* re-enables accepting after running out of descriptors */
     /* for "refused" and "too many" log lines */
     struct log_limit refused_limit;
@@ -112,8 +106,7 @@ void server_free(struct server *srv)
 
     if (srv == NULL)
         return;
-    while (srv->conns)
-        conn_free(srv->conns);
+    conn_set_free(srv->conns);
     for (i = 0; i < srv->nls; i++) {
         if (srv->ls[i].ev)
             event_free(srv->ls[i].ev);
@@ -128,7 +121,6 @@ void server_free(struct server *srv)
         event_free(srv->ev_resume);
     free(srv->ls);
     free(srv->allow);
-    free(srv->scratch);
     free(srv->redis_prefix);
     cfg_free(srv->boot);
     snapshot_unref(srv->snap);
@@ -401,7 +393,6 @@ static int server_accept_one(struct server_listener *l)
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     char peer[176];
-    struct conn *c;
     int fd;
 
     fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -418,7 +409,7 @@ static int server_accept_one(struct server_listener *l)
         close(fd);
         return 0;
     }
-    if (srv->nconns >= cfg->max_connections) {
+    if (conn_set_count(srv->conns) >= cfg->max_connections) {
         server_log_refused(srv, peer, "max_connections reached");
         close(fd);
         return 0;
@@ -429,13 +420,10 @@ static int server_accept_one(struct server_listener *l)
         /* Answers are whole and written at once: never hold one back for Nagle. */
         (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     }
-    c = conn_new(srv, srv->base, fd, peer);
-    if (c == NULL) {
+    if (conn_new(srv->conns, fd, peer) == NULL) {
         log_err("%s: out of memory; connection closed", peer);
         return 0;
     }
-    conn_link(c, &srv->conns);
-    srv->nconns++;
     log_debug(2, "%s: connected on %s", peer, l->name);
     return 0;
 }
@@ -452,19 +440,31 @@ static void server_accept_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* The current snapshot, for connections (struct conn_ctx). */
+static struct snapshot *server_current(void *arg)
+{
+    struct server *srv = arg;
+
+    return srv->snap;
+}
+
 /* Start accepting on base. */
 int server_start(struct server *srv, struct event_base *base)
 {
-    const struct cfg *cfg = snapshot_cfg(srv->snap);
-    struct timeval idle;
+    struct conn_ctx ctx;
     size_t i;
 
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.base = base;
+    ctx.idle_timeout_ms = snapshot_cfg(srv->snap)->idle_timeout_ms;
+    ctx.redis_prefix = srv->redis_prefix;
+    ctx.ov = srv->ov;
+    ctx.snapshot = server_current;
+    ctx.arg = srv;
     srv->base = base;
-    idle.tv_sec = cfg->idle_timeout_ms / 1000;
-    idle.tv_usec = (cfg->idle_timeout_ms % 1000) * 1000;
-    srv->idle_tv = event_base_init_common_timeout(base, &idle);
+    srv->conns = conn_set_new(&ctx);
     srv->ev_resume = evtimer_new(base, server_resume_cb, srv);
-    if (srv->idle_tv == NULL || srv->ev_resume == NULL)
+    if (srv->conns == NULL || srv->ev_resume == NULL)
         return -1;
     for (i = 0; i < srv->nls; i++) {
         srv->ls[i].ev =
@@ -502,12 +502,9 @@ void server_swap(struct server *srv, struct snapshot *snap)
 /* Stop accepting and let connections finish. */
 void server_shutdown(struct server *srv, void (*done)(void *arg), void *arg)
 {
-    struct conn *c, *next;
     size_t i;
 
     srv->draining = 1;
-    srv->done = done;
-    srv->done_arg = arg;
     for (i = 0; i < srv->nls; i++) {
         if (srv->ls[i].ev)
             event_del(srv->ls[i].ev);
@@ -518,61 +515,5 @@ void server_shutdown(struct server *srv, void (*done)(void *arg), void *arg)
         done(arg);
         return;
     }
-    for (c = srv->conns; c != NULL; c = next) {
-        next = conn_next(c);
-        conn_drain(c);
-    }
+    conn_set_drain(srv->conns, done, arg);
 }
-
-/* The current snapshot. */
-struct snapshot *server_snapshot(const struct server *srv)
-{
-    return srv->snap;
-}
-
-/* The overrides view (may be NULL). */
-const struct overrides *server_overrides(const struct server *srv)
-{
-    return srv->ov;
-}
-
-/* A scratch buffer of at least size bytes. */
-char *server_scratch(struct server *srv, size_t size)
-{
-    char *p;
-
-    if (size <= srv->scratch_cap)
-        return srv->scratch;
-    p = realloc(srv->scratch, size);
-    if (p == NULL)
-        return NULL;
-    srv->scratch = p;
-    srv->scratch_cap = size;
-    return p;
-}
-
-/* Forget a closed connection; finish a shutdown when it was the last. */
-void server_conn_gone(struct server *srv, struct conn *c)
-{
-    conn_unlink(c, &srv->conns);
-    srv->nconns--;
-    if (srv->draining && srv->conns == NULL && srv->done != NULL) {
-        void (*done)(void *) = srv->done;
-
-        srv->done = NULL;
-        done(srv->done_arg);
-    }
-}
-
-/* Arm a connection's read event with the idle timeout. */
-void server_conn_arm(struct server *srv, struct event *ev)
-{
-    event_add(ev, srv->idle_tv);
-}
-
-/* The Redis prefix in force since start. */
-const char *server_redis_prefix(const struct server *srv)
-{
-    return srv->redis_prefix;
-}
-

@@ -3,9 +3,13 @@
 #define POLICYD_TESTUTIL_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
+#include "diag.h"
+#include "snapshot.h"
 
 /* Fill an addr over the NUL-terminated key s, already normalised by hand, as addr.c would. */
 static void __attribute__((unused)) test_key(const char *s, struct addr *a)
@@ -41,6 +45,43 @@ static long __attribute__((unused)) test_read_file(const char *path, char *buf, 
     fclose(f);
     buf[n] = '\0';
     return (long)n;
+}
+
+/*
+ * Build a snapshot from the rule file text `rules` and the configuration lines
+ * `conf` (the rules line is added), in a temporary folder removed again. Returns a
+ * new reference; aborts when it cannot be built (a test fixture, not a test).
+ */
+static __attribute__((unused)) struct snapshot *test_snapshot_build(const char *rules,
+                                                                     const char *conf)
+{
+    char dir[] = "/tmp/policyd-unit.XXXXXX", rpath[64], cpath[64];
+    struct diag *d = diag_new();
+    struct snapshot *snap;
+    FILE *f;
+
+    if (d == NULL || mkdtemp(dir) == NULL)
+        abort();
+    snprintf(rpath, sizeof(rpath), "%s/r.rules", dir);
+    snprintf(cpath, sizeof(cpath), "%s/p.conf", dir);
+    if ((f = fopen(rpath, "w")) == NULL)
+        abort();
+    fputs(rules, f);
+    fclose(f);
+    if ((f = fopen(cpath, "w")) == NULL)
+        abort();
+    fprintf(f, "rules = %s\n%s", rpath, conf);
+    fclose(f);
+    snap = snapshot_build(cpath, d);
+    if (snap == NULL) {
+        diag_print(d, stderr);
+        abort();
+    }
+    diag_free(d);
+    unlink(rpath);
+    unlink(cpath);
+    rmdir(dir);
+    return snap;
 }
 
 #endif

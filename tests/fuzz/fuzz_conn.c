@@ -2,6 +2,11 @@
  * fuzz_conn.c - the whole connection handler: bytes in through a socketpair, the
  * event loop runs, and every answer that comes back must be well formed: netstrings
  * starting with OK/NOTFOUND/TEMP/PERM for socketmap, "action=..." LF LF for policy.
+ * Each input runs twice: with every decision made at once, and with every other
+ * decision deferred and finished later, newest first (as a DNS answer might come).
+ * Both runs must give the same bytes: answers leave in arrival order. The set of
+ * connections must count one while the connection is open, none after, and no
+ * request may be left waiting.
  */
 #include "config.h"
 
@@ -16,50 +21,76 @@
 #include <event2/event.h>
 
 #include "conn.h"
-#include "diag.h"
+#include "decide.h"
 #include "log.h"
 #include "netstring.h"
-#include "server.h"
 #include "snapshot.h"
+#include "testutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct event_base *fuzz_base;
-static struct server *fuzz_srv;
+static struct snapshot *fuzz_snap;
+static struct conn_set *fuzz_now;   /* decides at once */
+static struct conn_set *fuzz_later; /* defers every other decision */
+static struct conn_req *fuzz_waiting[64];
+static size_t fuzz_nwaiting;
+static unsigned long fuzz_asked;
 
-/* Build one server with a small rule set, once. */
+/* The snapshot for connections. */
+static struct snapshot *fuzz_snapshot(void *arg)
+{
+    return fuzz_snap;
+}
+
+/* Defer every other decision (while there is room to remember it). */
+static int fuzz_decide(void *arg, struct conn_req *req, struct decision *dec)
+{
+    if (fuzz_asked++ % 2 == 0 ||
+        fuzz_nwaiting == sizeof(fuzz_waiting) / sizeof(fuzz_waiting[0])) {
+        decide(conn_req_snapshot(req), NULL, conn_req_key(req), 0, dec);
+        return 0;
+    }
+    fuzz_waiting[fuzz_nwaiting++] = req;
+    return 1;
+}
+
+/* Finish the newest deferred decision, if any. */
+static void fuzz_finish_one(void)
+{
+    struct decision dec;
+    struct conn_req *req;
+
+    if (fuzz_nwaiting == 0)
+        return;
+    req = fuzz_waiting[--fuzz_nwaiting];
+    decide(conn_req_snapshot(req), NULL, conn_req_key(req), 0, &dec);
+    conn_req_done(req, &dec);
+}
+
+/* Build the connection sets over a small rule set, once. */
 static void fuzz_init(void)
 {
-    char dir[] = "/tmp/fuzz_conn.XXXXXX", path[256];
-    struct diag *d = diag_new();
-    struct snapshot *snap;
-    FILE *f;
+    struct conn_ctx ctx;
 
-    if (mkdtemp(dir) == NULL)
-        abort();
-    snprintf(path, sizeof(path), "%s/r.rules", dir);
-    f = fopen(path, "w");
-    fputs("aol.com smarthost\n.gmx.de direct\nu@web.de error:5.7.1 no\n"
-          "/^yahoo\\./ retry:4.4.0 later\nx.example DUNNO\n",
-          f);
-    fclose(f);
-    snprintf(path, sizeof(path), "%s/p.conf", dir);
-    f = fopen(path, "w");
-    fprintf(f,
-            "rules = %s/r.rules\nroute.smarthost = smtp:[relay.example]:587\n"
-            "route.direct = smtp:\nmax_request_size = 1000\nlog_target = stderr\n",
-            dir);
-    fclose(f);
-    snap = snapshot_build(path, d);
-    if (snap == NULL) {
-        diag_print(d, stderr);
-        abort();
-    }
-    diag_free(d);
+    fuzz_snap = test_snapshot_build("aol.com smarthost\n.gmx.de direct\nu@web.de error:5.7.1 no\n"
+                                    "/^yahoo\\./ retry:4.4.0 later\nx.example DUNNO\n",
+                                    "route.smarthost = smtp:[relay.example]:587\n"
+                                    "route.direct = smtp:\nmax_request_size = 1000\n"
+                                    "log_target = stderr\n");
     log_set_verbosity(-1);
     fuzz_base = event_base_new();
-    fuzz_srv = server_new(snap, NULL);
-    if (fuzz_base == NULL || fuzz_srv == NULL || server_start(fuzz_srv, fuzz_base) < 0)
+    if (fuzz_base == NULL)
+        abort();
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.base = fuzz_base;
+    ctx.idle_timeout_ms = 300000;
+    ctx.redis_prefix = "";
+    ctx.snapshot = fuzz_snapshot;
+    fuzz_now = conn_set_new(&ctx);
+    ctx.decide = fuzz_decide;
+    fuzz_later = conn_set_new(&ctx);
+    if (fuzz_now == NULL || fuzz_later == NULL)
         abort();
 }
 
@@ -100,20 +131,17 @@ static void fuzz_check_policy(const char *out, size_t len)
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Run one connection of set over data; its whole output goes to out (returns its length). */
+static size_t fuzz_run(struct conn_set *set, const uint8_t *data, size_t size, char *out,
+                       size_t outsize)
 {
-    static char out[1 << 20];
     size_t olen = 0, off = 0;
     int sv[2], rounds;
     ssize_t n;
 
-    if (fuzz_base == NULL)
-        fuzz_init();
-    if (size > 200000)
-        return 0;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) < 0)
         abort();
-    if (conn_new(fuzz_srv, fuzz_base, sv[0], "fuzz") == NULL)
+    if (conn_new(set, sv[0], "fuzz") == NULL || conn_set_count(set) != 1)
         abort();
     for (rounds = 0; rounds < 100000; rounds++) {
         if (off < size) {
@@ -126,17 +154,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             shutdown(sv[1], SHUT_WR);
         }
         event_base_loop(fuzz_base, EVLOOP_NONBLOCK);
-        n = read(sv[1], out + olen, sizeof(out) - olen);
+        fuzz_finish_one();
+        n = read(sv[1], out + olen, outsize - olen);
         if (n == 0)
             break; /* the server closed: everything answered */
         if (n > 0)
             olen += (size_t)n;
-        if (olen == sizeof(out))
+        if (olen == outsize)
             abort();
     }
     if (rounds == 100000)
         abort(); /* the connection never finished */
     close(sv[1]);
+    if (conn_set_count(set) != 0 || conn_set_waiting(set) != 0 || fuzz_nwaiting != 0)
+        abort(); /* the set lost count, or a request was left waiting */
+    return olen;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static char out[1 << 20], later[1 << 20];
+    size_t olen, llen;
+
+    if (fuzz_base == NULL)
+        fuzz_init();
+    if (size > 200000)
+        return 0;
+    olen = fuzz_run(fuzz_now, data, size, out, sizeof(out));
+    fuzz_asked = 0;
+    llen = fuzz_run(fuzz_later, data, size, later, sizeof(later));
+    if (llen != olen || memcmp(out, later, olen) != 0)
+        abort(); /* a deferred decision changed the answers or their order */
     if (size > 0 && data[0] >= '0' && data[0] <= '9')
         fuzz_check_socketmap(out, olen);
     else if (olen > 0)
