@@ -24,8 +24,14 @@ else
     have_groff=1
     diag "groff not found: install groff (Debian: groff-base) to check the man pages"
 fi
-for page in policyd.8 policyd.conf.5 policyd-rules.5; do
-    f=$top_srcdir/man/$page
+for page in policyd.8 policyctl.8 policyd.conf.5 policyd-rules.5; do
+    # Installed pages name the configured directory (man/*.in, substituted by make).
+    f=$top_builddir/man/$page
+    grep -q -F "${sysconfdir:?}/policyd/" "$f" && ! grep -q -e '@[a-z_]*@' -e SYSCONFDIR "$f"
+    ok $? "man/$page names the configuration directory $sysconfdir, not a placeholder"
+    # Rendered from the source: a long build path (make distcheck) cannot be broken
+    # across lines and would warn where a real sysconfdir does not.
+    f=$top_srcdir/man/$page.in
     if [ "$have_groff" -eq 0 ]; then
         # -P-cbu: plain text, no overstriking, so the headings can be grepped.
         groff -man -Tutf8 -ww -P-cbu "$f" >"$T/out" 2>"$T/err"

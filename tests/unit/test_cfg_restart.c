@@ -218,7 +218,7 @@ int main(void)
 {
     test_compare();
     test_covered();
-    test_doc("man/policyd.conf.5", ".\\\" restart-only: begin", ".\\\" restart-only: end");
+    test_doc("man/policyd.conf.5.in", ".\\\" restart-only: begin", ".\\\" restart-only: end");
     test_doc("README.md", "<!-- restart-only -->", "<!-- /restart-only -->");
     return done_testing();
 }
