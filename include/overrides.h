@@ -52,9 +52,6 @@ int overrides_lookup(const struct overrides *o, const struct addr *key, uint64_t
                      int (*accept)(const char *value, size_t len, void *arg), void *arg,
                      struct override_hit *hit);
 
-/* Current time on the monotonic clock, in ms (the clock expiries use). */
-uint64_t overrides_now_ms(void);
-
 /*
  * Check that p[0..len) is a valid override PATTERN (SPEC section 4): "example.com",
  * ".example.com" or "user@example.com", already lowercase, at most

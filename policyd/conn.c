@@ -29,6 +29,7 @@
 #include "conn.h"
 #include "decide.h"
 #include "log.h"
+#include "monotime.h"
 #include "netstring.h"
 #include "policy.h"
 #include "snapshot.h"
@@ -322,7 +323,7 @@ static int conn_req_decide(struct conn_req *r)
     struct decision dec;
 
     if (ctx->decide == NULL) {
-        decide(r->snap, ctx->ov, &r->key, overrides_now_ms(), &dec);
+        decide(r->snap, ctx->ov, &r->key, monotime_ms(), &dec);
         return conn_req_decided(r, &dec);
     }
     if (ctx->decide(ctx->arg, r, &dec) == 0)

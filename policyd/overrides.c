@@ -314,15 +314,6 @@ int overrides_lookup(const struct overrides *o, const struct addr *key, uint64_t
     return 0;
 }
 
-/* Monotonic time in ms. */
-uint64_t overrides_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Check a domain (no leading dot): labels of printable, non-space, lowercase bytes. */
 static int overrides_check_domain(const char *d, size_t len, char *err, size_t errsize)
 {

@@ -17,6 +17,7 @@
 #include <hiredis/hiredis.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "overrides.h"
 #include "redis.h"
 #include "routes.h"
@@ -165,7 +166,7 @@ static void redis_state_set(struct redis_client *rc, enum redis_state to)
     if (to != REDIS_ST_RETRY && !(legal[rc->state] & 1u << to))
         log_err("redis %s: internal error: state %d -> %d", rc->endpoint, (int)rc->state, (int)to);
     if (rc->state == REDIS_ST_SYNCED && to != REDIS_ST_SYNCED)
-        rc->sync_lost_ms = overrides_now_ms();
+        rc->sync_lost_ms = monotime_ms();
     rc->state = to;
 }
 
@@ -524,7 +525,7 @@ static void redis_on_tick(evutil_socket_t fd, short what, void *arg)
     const char *ping[] = {"PING"};
     unsigned long quiet;
 
-    overrides_expire(rc->view, overrides_now_ms());
+    overrides_expire(rc->view, monotime_ms());
     if ((quiet = log_limit_flush(&rc->invalid_limit, time(NULL))) > 0)
         log_warn("redis %s: %lu more overrides ignored (invalid; not logged one by one)",
                  rc->endpoint, quiet);
@@ -611,7 +612,7 @@ static void redis_apply(struct redis_client *rc, struct overrides *target,
     if (!redis_value_ok(rc, req->value, req->value_len, err, sizeof(err)) && !quiet)
         redis_log_invalid(rc, pattern, plen, "bad route", err);
     if (overrides_set(target, pattern, plen, req->value, req->value_len,
-                      pttl >= 0 ? overrides_now_ms() + (uint64_t)pttl : 0) < 0) {
+                      pttl >= 0 ? monotime_ms() + (uint64_t)pttl : 0) < 0) {
         redis_log_invalid(rc, pattern, plen, "cannot store", "out of memory");
         overrides_del(target, pattern, plen);
     }
@@ -663,7 +664,7 @@ static void redis_load_start(struct redis_client *rc)
     }
     redis_state_set(rc, REDIS_ST_SCANNING);
     rc->load_pending = 0;
-    rc->load_started = overrides_now_ms();
+    rc->load_started = monotime_ms();
     if (redis_scan(rc, "0", 1) < 0)
         redis_fail(rc, "cannot send SCAN");
 }
@@ -711,7 +712,7 @@ static void redis_load_check(struct redis_client *rc)
     if (rc->outage || !overrides_loaded(rc->view))
         log_info("redis %s: %zu overrides loaded in %llu ms", rc->endpoint,
                  overrides_count(rc->view),
-                 (unsigned long long)(overrides_now_ms() - rc->load_started));
+                 (unsigned long long)(monotime_ms() - rc->load_started));
     overrides_set_loaded(rc->view, 1);
     rc->outage = 0;
 

@@ -27,6 +27,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "monotime.h"
 #include "overrides.h"
 #include "redis.h"
 #include "routes.h"
@@ -50,7 +51,7 @@ struct view_state {
 static void view_on_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct view_state *st = arg;
-    uint64_t now = overrides_now_ms();
+    uint64_t now = monotime_ms();
 
     if (st->next_tick != 0 && now > st->next_tick && now - st->next_tick > st->max_lag)
         st->max_lag = now - st->next_tick;
@@ -90,7 +91,7 @@ static void view_lookup(struct view_state *st, char *key)
         a.domain = key;
     }
     a.domain_len = strlen(a.domain);
-    if (overrides_lookup(st->view, &a, overrides_now_ms(), st->routes ? view_accept : NULL,
+    if (overrides_lookup(st->view, &a, monotime_ms(), st->routes ? view_accept : NULL,
                          st->routes, &hit) == 1)
         printf("%.*s %.*s\n", (int)hit.pattern_len, hit.pattern, (int)hit.value_len, hit.value);
     else
@@ -106,7 +107,7 @@ static int view_command(struct view_state *st, char *cmd)
     } else if (strncmp(cmd, "get ", 4) == 0) {
         const char *v;
         size_t vlen;
-        uint64_t at, now = overrides_now_ms();
+        uint64_t at, now = monotime_ms();
 
         if (overrides_get(st->view, cmd + 4, strlen(cmd + 4), &v, &vlen, &at) &&
             (at == 0 || at > now)) {
