@@ -12,7 +12,9 @@
  *  - Names are case-sensitive (like Postfix's main.cf); values of enums and
  *    booleans are not.
  *  - A line ending in CR LF is accepted; other control characters and NUL bytes are
- *    errors. Lines are at most CFG_LINE_MAX bytes, files CFG_FILE_MAX bytes.
+ *    errors. Lines are at most CFG_LINE_MAX bytes, files CFG_FILE_MAX bytes. The
+ *    file is read by lines.c, the reader the rule files share: anything but a
+ *    regular file (a FIFO, a device) is refused without blocking.
  *  - Listen hosts may be host names ("inet:localhost:10027"): they are checked for
  *    syntax here and resolved by the server when it binds, never here.
  *  - Sizes: k = 1024, m = 1024 * 1024. Units are lower case ("500ms", "10k"; "10K"
@@ -30,7 +32,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,9 +41,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "cfg.h"
+#include "lines.h"
 #include "log.h"
 
 #ifndef SYSCONFDIR
@@ -995,23 +996,13 @@ static void cfg_apply(struct cfg_state *st, const char *name, const char *value)
         cfg_error(st, st->line, "%s: %s", cfg_quote(q, sizeof(q), name), err);
 }
 
-/* Parse one line s[0..len) (no newline). */
+/* Parse one line s[0..len) as the reader hands it (no newline, CR or NUL; bounded). */
 static void cfg_line(struct cfg_state *st, const char *s, size_t len)
 {
     char buf[CFG_LINE_MAX + 1];
     const char *eq, *name, *value, *hash;
     size_t nlen, vlen, i;
 
-    if (len > CFG_LINE_MAX) {
-        cfg_error(st, st->line, "line longer than %d bytes", CFG_LINE_MAX);
-        return;
-    }
-    if (memchr(s, '\0', len) != NULL) {
-        cfg_error(st, st->line, "NUL byte");
-        return;
-    }
-    if (len > 0 && s[len - 1] == '\r')
-        len--;
     if ((hash = memchr(s, '#', len)) != NULL)
         len = (size_t)(hash - s);
     for (i = 0; i < len; i++) {
@@ -1144,7 +1135,11 @@ struct cfg *cfg_parse(const char *name, const char *text, size_t len, struct dia
 {
     struct cfg_state st;
     unsigned seen[CFG_NOPTIONS];
-    const char *p = text, *end = text + len;
+    struct lines lines;
+    const char *line;
+    size_t llen;
+    char err[CFG_ERR_MAX];
+    int rc;
 
     memset(&st, 0, sizeof(st));
     memset(seen, 0, sizeof(seen));
@@ -1163,13 +1158,13 @@ struct cfg *cfg_parse(const char *name, const char *text, size_t len, struct dia
     }
     if (cfg_defaults(&st) < 0)
         goto fail;
-    while (p < end && !st.stop) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t llen = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-        st.line++;
-        cfg_line(&st, p, llen);
-        p += llen + (nl != NULL);
+    lines_init(&lines, text, len, CFG_LINE_MAX);
+    while (!st.stop && (rc = lines_next(&lines, &line, &llen, err, sizeof(err))) != 0) {
+        st.line = lines.line;
+        if (rc < 0)
+            cfg_error(&st, st.line, "%s", err);
+        else
+            cfg_line(&st, line, llen);
     }
     cfg_resolve_default(&st);
     cfg_check_pairs(&st);
@@ -1186,44 +1181,17 @@ fail:
 /* Read the file at path, at most CFG_FILE_MAX bytes, and parse it. */
 struct cfg *cfg_load(const char *path, struct diag *d)
 {
-    char *buf = NULL;
+    char *buf = NULL, err[CFG_ERR_MAX];
     size_t n = 0;
     struct cfg *c;
-    int fd;
 
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
-        diag_error(d, path, 0, "cannot open: %s", strerror(errno));
+    if (lines_read_file(path, CFG_FILE_MAX, &buf, &n, err, sizeof(err)) < 0) {
+        diag_error(d, path, 0, "%s", err);
         return NULL;
     }
-    if ((buf = malloc(CFG_FILE_MAX + 1)) == NULL) {
-        diag_error(d, path, 0, "out of memory");
-        goto fail;
-    }
-    while (n <= CFG_FILE_MAX) {
-        ssize_t got = read(fd, buf + n, CFG_FILE_MAX + 1 - n);
-
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            diag_error(d, path, 0, "cannot read: %s", strerror(errno));
-            goto fail;
-        }
-        if (got == 0)
-            break;
-        n += (size_t)got;
-    }
-    if (n > CFG_FILE_MAX) {
-        diag_error(d, path, 0, "file larger than %d bytes", CFG_FILE_MAX);
-        goto fail;
-    }
-    close(fd);
     c = cfg_parse(path, buf, n, d);
     free(buf);
     return c;
-fail:
-    close(fd);
-    free(buf);
-    return NULL;
 }
 
 /* The size of the field an option's setter writes; 0 for setters without one plain field. */

@@ -14,7 +14,9 @@
  *    follows a blank (space or tab); so `aol.com smarthost # AOL` works, and a
  *    ROUTE text cannot contain " #";
  *  - one CR before the LF is ignored (files edited on Windows);
- *  - lines are limited to RULES_LINE_MAX bytes; NUL bytes are an error;
+ *  - lines are limited to RULES_LINE_MAX bytes; NUL bytes are an error; files are
+ *    read by lines.c (shared with the configuration): anything but a regular file
+ *    (a FIFO, a device) is refused without blocking;
  *  - a literal pattern whose domain is written in UTF-8 is converted to its
  *    A-label form at load (idn.c), as keys are before matching; after that a pattern
  *    is printable ASCII only; domain labels are [A-Za-z0-9_-], non-empty; a regex
@@ -36,17 +38,16 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <glob.h>
 #include <pcre2.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "idn.h"
+#include "lines.h"
 #include "rules.h"
 
 #define RULES_LINE_MAX 4096
@@ -970,8 +971,11 @@ int rules_add_buffer(struct rules *r, const char *name, const char *text, size_t
                      const struct routes *routes, struct diag *d)
 {
     struct rules_ctx ctx = {.r = r, .routes = routes, .d = d};
-    size_t before = diag_errors(d);
-    const char *p = text, *end = text + len;
+    size_t before = diag_errors(d), n;
+    struct lines lines;
+    const char *line;
+    char err[64];
+    int rc;
 
     if (r->finished) {
         diag_error(d, name, 0, "rules added after the rule set was finished");
@@ -982,19 +986,14 @@ int rules_add_buffer(struct rules *r, const char *name, const char *text, size_t
         diag_error(d, name, 0, "out of memory");
         return -1;
     }
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-        ctx.line++;
-        if (n > RULES_LINE_MAX)
-            rules_err(&ctx, "line longer than %d bytes", RULES_LINE_MAX);
-        else if (memchr(p, '\0', n) != NULL)
-            rules_err(&ctx, "NUL byte in line");
+    lines_init(&lines, text, len, RULES_LINE_MAX);
+    while ((rc = lines_next(&lines, &line, &n, err, sizeof(err))) != 0) {
+        ctx.line = lines.line;
+        if (rc < 0)
+            rules_err(&ctx, "%s", err);
         else
-            rules_parse_line(&ctx, p, n > 0 && p[n - 1] == '\r' ? n - 1 : n);
-        p += n + (nl != NULL);
-        if (ctx.errors >= RULES_DIAG_MAX && p < end) {
+            rules_parse_line(&ctx, line, n);
+        if (ctx.errors >= RULES_DIAG_MAX && lines.p < lines.end) {
             diag_error(d, ctx.name, ctx.line, "too many errors, rest of file not read");
             break;
         }
@@ -1002,60 +1001,6 @@ int rules_add_buffer(struct rules *r, const char *name, const char *text, size_t
     if (ctx.suppressed > 0)
         diag_warning(d, ctx.name, 0, "%zu more warnings not shown", ctx.suppressed);
     return ctx.errors > 0 || diag_errors(d) > before ? -1 : 0;
-}
-
-/* Read a whole regular file into a new buffer; 0, or -1 with a reason in err. */
-static int rules_read_file(const char *path, char **buf, size_t *len, char *err, size_t errsize)
-{
-    struct stat st;
-    size_t cap, n = 0;
-    ssize_t got;
-    char *b = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0) {
-        snprintf(err, errsize, "cannot open: %s", strerror(errno));
-        return -1;
-    }
-    if (fstat(fd, &st) < 0) {
-        snprintf(err, errsize, "cannot open: %s", strerror(errno));
-        goto fail;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errsize, "cannot open: %s",
-                 S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
-        goto fail;
-    }
-    if ((uintmax_t)st.st_size >= RULES_FILE_SIZE_MAX) {
-        snprintf(err, errsize, "file larger than %zu bytes", RULES_FILE_SIZE_MAX);
-        goto fail;
-    }
-    cap = (size_t)st.st_size + 1;
-    if ((b = malloc(cap)) == NULL) {
-        snprintf(err, errsize, "out of memory");
-        goto fail;
-    }
-    while ((got = read(fd, b + n, cap - n)) != 0) {
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            snprintf(err, errsize, "cannot read: %s", strerror(errno));
-            goto fail;
-        }
-        n += (size_t)got;
-        if (n == cap) { /* the file grew while read: take what fstat saw plus one byte */
-            snprintf(err, errsize, "file changed while read");
-            goto fail;
-        }
-    }
-    close(fd);
-    *buf = b;
-    *len = n;
-    return 0;
-fail:
-    free(b);
-    close(fd);
-    return -1;
 }
 
 /* Add the rules of one file. */
@@ -1066,7 +1011,7 @@ static int rules_add_file(struct rules *r, const char *path, const struct routes
     size_t len = 0;
     int rc;
 
-    if (rules_read_file(path, &buf, &len, err, sizeof(err)) < 0) {
+    if (lines_read_file(path, RULES_FILE_SIZE_MAX, &buf, &len, err, sizeof(err)) < 0) {
         diag_error(d, path, 0, "%s", err);
         return -1;
     }

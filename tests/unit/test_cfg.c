@@ -892,7 +892,7 @@ static void test_cfg_load(void)
     d = diag_new();
     c = cfg_load(dir, d);
     ok(c == NULL, "cfg_load: a directory");
-    snprintf(want, sizeof(want), "%s: cannot read: Is a directory", dir);
+    snprintf(want, sizeof(want), "%s: cannot open: Is a directory", dir);
     is_str(test_cfg_diags(d), want, "directory message");
     diag_free(d);
     rmdir(dir);
