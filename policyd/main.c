@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "cfg.h"
 #include "diag.h"
 #include "log.h"
+#include "monotime.h"
 #include "notify.h"
 #include "overrides.h"
 #include "redis.h"
@@ -28,6 +30,8 @@
 #include "snapshot.h"
 
 #define MAIN_DEFAULT_CONFIG SYSCONFDIR "/policyd/policyd.conf"
+/* A reload still building after this long is logged as an error (and again each period). */
+#define MAIN_BUILD_SLOW_S 30
 
 /* A finished reload, handed from the builder thread to the loop through a pipe. */
 struct main_build {
@@ -42,12 +46,13 @@ struct main_runtime {
     struct server *srv;
     struct overrides *ov;
     struct redis_client *redis;
-    struct event *ev_hup, *ev_term, *ev_int, *ev_built, *ev_grace;
+    struct event *ev_hup, *ev_term, *ev_int, *ev_built, *ev_grace, *ev_slow;
     struct event *ev_watchdog; /* WATCHDOG=1 to systemd, when it asks */
     int built_pipe[2];
     pthread_t builder;
-    int building;    /* a builder thread is running */
-    int build_again; /* SIGHUP arrived while building: build once more */
+    int building;            /* a builder thread is running */
+    uint64_t build_start_ms; /* when it started (monotime) */
+    int build_again;         /* SIGHUP arrived while building: build once more */
     int stopping;
     char *pidfile; /* the pidfile written at start; a reload may free that cfg */
 };
@@ -83,10 +88,21 @@ static void *main_build_thread(void *arg)
     return NULL;
 }
 
-/* Start a reload in the builder thread, or queue one if a build is running. */
+/* Seconds the running build has taken so far. */
+static unsigned long main_build_seconds(const struct main_runtime *rt)
+{
+    return (unsigned long)((monotime_ms() - rt->build_start_ms) / 1000);
+}
+
+/* Start a reload in the builder thread, or queue one (and say so) if a build is running. */
 static void main_reload_start(struct main_runtime *rt)
 {
+    struct timeval slow = {MAIN_BUILD_SLOW_S, 0};
+
     if (rt->building) {
+        log_warn("reload: the previous reload has been building for %lu s; "
+                 "this one starts when it ends",
+                 main_build_seconds(rt));
         rt->build_again = 1;
         return;
     }
@@ -96,6 +112,22 @@ static void main_reload_start(struct main_runtime *rt)
         return;
     }
     rt->building = 1;
+    rt->build_start_ms = monotime_ms();
+    event_add(rt->ev_slow, &slow);
+}
+
+/* A build runs past its bound: an error in the log, never a silent wedge. */
+static void main_slow_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct main_runtime *rt = arg;
+    struct timeval slow = {MAIN_BUILD_SLOW_S, 0};
+
+    if (!rt->building)
+        return;
+    log_err("reload: still building after %lu s; the old configuration and rules stay in use, "
+            "later reloads wait for it",
+            main_build_seconds(rt));
+    event_add(rt->ev_slow, &slow);
 }
 
 /* A build finished: switch to it, or keep the old state and say why. */
@@ -109,6 +141,9 @@ static void main_built_cb(evutil_socket_t fd, short what, void *arg)
         return;
     pthread_join(rt->builder, NULL);
     rt->building = 0;
+    event_del(rt->ev_slow);
+    if (main_build_seconds(rt) >= MAIN_BUILD_SLOW_S)
+        log_warn("reload: the build took %lu s", main_build_seconds(rt));
     if (b == NULL || b->diag == NULL) {
         log_err("reload: out of memory; keeping the previous configuration and rules");
     } else if (b->snap == NULL) {
@@ -282,7 +317,9 @@ static int main_events(struct main_runtime *rt)
     rt->ev_int = evsignal_new(rt->base, SIGINT, main_term_cb, rt);
     rt->ev_built = event_new(rt->base, rt->built_pipe[0], EV_READ | EV_PERSIST, main_built_cb, rt);
     rt->ev_grace = evtimer_new(rt->base, main_grace_cb, rt);
-    if (!rt->ev_hup || !rt->ev_term || !rt->ev_int || !rt->ev_built || !rt->ev_grace)
+    rt->ev_slow = evtimer_new(rt->base, main_slow_cb, rt);
+    if (!rt->ev_hup || !rt->ev_term || !rt->ev_int || !rt->ev_built || !rt->ev_grace ||
+        !rt->ev_slow)
         return -1;
     if (event_add(rt->ev_hup, NULL) < 0 || event_add(rt->ev_term, NULL) < 0 ||
         event_add(rt->ev_int, NULL) < 0 || event_add(rt->ev_built, NULL) < 0)
@@ -290,19 +327,36 @@ static int main_events(struct main_runtime *rt)
     return 0;
 }
 
-/* Free what main_events and the run created; a build still running is waited for. */
-static void main_cleanup(struct main_runtime *rt)
+/*
+ * A build still running at exit: a finished one is collected, one still busy is
+ * left behind (detached; exit ends it), so stopping keeps its bound whatever the
+ * builder is doing.
+ */
+static void main_abandon_build(struct main_runtime *rt)
 {
     struct main_build *b = NULL;
+    int flags = fcntl(rt->built_pipe[0], F_GETFL);
 
-    if (rt->building) {
+    if (flags >= 0)
+        (void)fcntl(rt->built_pipe[0], F_SETFL, flags | O_NONBLOCK);
+    if (flags >= 0 && read(rt->built_pipe[0], &b, sizeof(b)) == (ssize_t)sizeof(b)) {
         pthread_join(rt->builder, NULL);
-        if (read(rt->built_pipe[0], &b, sizeof(b)) == (ssize_t)sizeof(b) && b != NULL) {
+        if (b != NULL) {
             snapshot_unref(b->snap);
             diag_free(b->diag);
             free(b);
         }
+        return;
     }
+    log_warn("stopping: a reload still building after %lu s is abandoned", main_build_seconds(rt));
+    pthread_detach(rt->builder);
+}
+
+/* Free what main_events and the run created; a build still running is abandoned. */
+static void main_cleanup(struct main_runtime *rt)
+{
+    if (rt->building)
+        main_abandon_build(rt);
     redis_client_free(rt->redis);
     server_free(rt->srv);
     overrides_free(rt->ov);
@@ -318,6 +372,8 @@ static void main_cleanup(struct main_runtime *rt)
         event_free(rt->ev_grace);
     if (rt->ev_watchdog)
         event_free(rt->ev_watchdog);
+    if (rt->ev_slow)
+        event_free(rt->ev_slow);
     if (rt->base)
         event_base_free(rt->base);
     free(rt->pidfile);
@@ -404,7 +460,8 @@ fail:
 
 int main(int argc, char **argv)
 {
-    struct main_runtime rt;
+    /* Static: a builder thread abandoned at exit may still read it while exit() runs. */
+    static struct main_runtime rt;
     int foreground = 0, check = 0, verbosity = 0, opt, rc;
 
     memset(&rt, 0, sizeof(rt));
