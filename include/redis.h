@@ -35,7 +35,7 @@ void redis_client_set_routes(struct redis_client *rc, const struct routes *route
 int redis_client_synced(const struct redis_client *rc);
 
 /*
- * How far the view may be behind Redis, in ms on the overrides_now_ms clock: 0 while in
+ * How far the view may be behind Redis, in ms on the monotime_ms clock: 0 while in
  * sync, the time since sync was lost otherwise (an outage, a full re-load under way), -1
  * when the view was never loaded (or rc is NULL). The number of overrides in the view is
  * overrides_count(view).

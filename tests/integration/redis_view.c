@@ -121,7 +121,7 @@ static int view_command(struct view_state *st, char *cmd)
     } else if (strncmp(cmd, "lookup ", 7) == 0) {
         view_lookup(st, cmd + 7);
     } else if (strcmp(cmd, "age") == 0) {
-        printf("%lld\n", (long long)redis_client_view_age_ms(st->rc, overrides_now_ms()));
+        printf("%lld\n", (long long)redis_client_view_age_ms(st->rc, monotime_ms()));
     } else if (strcmp(cmd, "lag") == 0) {
         printf("%llu\n", (unsigned long long)st->max_lag);
         st->max_lag = 0;
