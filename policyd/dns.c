@@ -33,7 +33,7 @@
 #include "dns.h"
 #include "dnswire.h"
 #include "log.h"
-#include "overrides.h"
+#include "monotime.h"
 
 #define DNS_TYPE_MX 15
 #define DNS_CLASS_IN 1
@@ -351,7 +351,7 @@ static struct dns_answer *dns_answer_failure(struct dns *d, enum dns_status stat
     struct dns_answer *a = dns_answer_new(status, NULL, 0, 0, text);
 
     if (a != NULL)
-        a->expires_ms = overrides_now_ms() + (uint64_t)d->o.error_ttl * 1000;
+        a->expires_ms = monotime_ms() + (uint64_t)d->o.error_ttl * 1000;
     return a;
 }
 
@@ -396,7 +396,7 @@ static struct dns_answer *dns_answer_from(struct dns *d, const struct dns_entry 
         a = dns_answer_new(w.kind == DNSWIRE_NULLMX ? DNS_NULLMX : DNS_NXDOMAIN, NULL, 0, 0,
                            w.kind == DNSWIRE_NULLMX ? "null MX" : "NXDOMAIN");
     if (a != NULL)
-        a->expires_ms = overrides_now_ms() + (uint64_t)ttl * 1000;
+        a->expires_ms = monotime_ms() + (uint64_t)ttl * 1000;
     return a;
 }
 
@@ -511,7 +511,7 @@ int dns_lookup(struct dns *d, const char *domain, size_t len, const struct dns_a
     uint32_t h = dns_hash(domain, len);
     struct dns_entry *e;
     struct dns_wait *w;
-    uint64_t now = overrides_now_ms();
+    uint64_t now = monotime_ms();
 
     if (wait)
         *wait = NULL;

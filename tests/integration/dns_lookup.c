@@ -26,7 +26,7 @@
 
 #include "dns.h"
 #include "log.h"
-#include "overrides.h"
+#include "monotime.h"
 
 #define LOOKUP_MAX 1000
 
@@ -53,7 +53,7 @@ static void lookup_describe(struct lookup_slot *s, const struct dns_answer *a, i
         o += (size_t)snprintf(s->line + o, sizeof(s->line) - o, " %s", hosts[i]);
     if (o < sizeof(s->line))
         snprintf(s->line + o, sizeof(s->line) - o, " ttl=%u",
-                 dns_answer_ttl_left(a, overrides_now_ms()));
+                 dns_answer_ttl_left(a, monotime_ms()));
     s->done = 1;
 }
 
