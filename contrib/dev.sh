@@ -7,6 +7,13 @@
 #                         distcheck), then run it again under ASan+UBSan
 #   contrib/dev.sh bench  build, then run the benchmark table (make bench; also
 #                         installs postfwd, the policy-protocol comparison)
+#   contrib/dev.sh fuzz [SECONDS]
+#                         build the libFuzzer targets with clang in build/fuzz, run each
+#                         one for SECONDS (default 300), one after another, and merge what
+#                         it found into tests/fuzz/corpus/TARGET: minimised, the
+#                         hand-written seeds (any name that is not a SHA-1) always kept;
+#                         prints each target's coverage before and after. Crash inputs
+#                         stay in build/fuzz/work/TARGET/ and make it exit 1.
 #
 # Needs root for apt-get (skipped when every package is already installed).
 set -eu
@@ -30,13 +37,67 @@ dev_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 }
 
-# Configure and build in build/NAME with the given configure flags.
-dev_build() {
+# Configure build/NAME with the given configure flags.
+dev_configure() {
     local dir=$1
     shift
     [ -x configure ] || autoreconf -fi
     mkdir -p "build/$dir"
-    (cd "build/$dir" && "$top/configure" -q "$@" && make -j"$(nproc)" >/dev/null)
+    (cd "build/$dir" && "$top/configure" -q "$@")
+}
+
+# Configure and build in build/NAME with the given configure flags.
+dev_build() {
+    dev_configure "$@"
+    make -C "build/$1" -j"$(nproc)" >/dev/null
+}
+
+# Print "cov: N ft: M" for a libFuzzer binary run once over a corpus folder.
+dev_fuzz_cov() {
+    "$1" -runs=0 -close_fd_mask=3 "$2" 2>&1 |
+        sed -n 's/.*INITED \(cov: [0-9]* ft: [0-9]*\).*/\1/p'
+}
+
+# Fuzz each target for $1 seconds and merge its finds into its corpus, minimised.
+dev_fuzz() {
+    local secs=$1 work=build/fuzz/work status=0 targets t bin corpus w f before after
+    # Every fuzz_X that Makefile.am builds (comment lines start with ##).
+    targets=$(grep '^noinst_PROGRAMS' Makefile.am | grep -o 'tests/fuzz/fuzz_[A-Za-z0-9_]*')
+    dev_configure fuzz CC=clang --enable-fuzzing
+    make -C build/fuzz -j"$(nproc)" $targets >/dev/null
+    for t in $targets; do
+        bin=build/fuzz/$t
+        t=${t#tests/fuzz/fuzz_}
+        corpus=tests/fuzz/corpus/$t
+        w=$work/$t
+        rm -rf "$w"
+        mkdir -p "$corpus" "$w/new" "$w/merged"
+        before=$(dev_fuzz_cov "$bin" "$corpus")
+        echo "== $t: fuzzing for ${secs}s (log: $w/fuzz.log)"
+        "$bin" -max_total_time="$secs" -timeout=30 -close_fd_mask=3 \
+            -artifact_prefix="$w/" "$w/new" "$corpus" >"$w/fuzz.log" 2>&1 || {
+            echo "dev.sh: $t failed: $(ls "$w" | grep -E '^(crash|leak|timeout|oom)-' | tr '\n' ' ')" >&2
+            grep -E '^(==[0-9]+== ?ERROR|SUMMARY)' "$w/fuzz.log" >&2 || true
+            status=1
+        }
+        # Hand-written seeds go first and stay; found inputs are named by their SHA-1.
+        for f in "$corpus"/*; do
+            [ -f "$f" ] || continue
+            basename "$f" | grep -Eqx '[0-9a-f]{40}' || cp -p "$f" "$w/merged/"
+        done
+        "$bin" -merge=1 -timeout=30 -close_fd_mask=3 "$w/merged" "$corpus" "$w/new" \
+            >"$w/merge.log" 2>&1 || {
+            echo "dev.sh: $t: merge failed, see $w/merge.log" >&2
+            status=1
+            continue
+        }
+        rm -f "$corpus"/*
+        cp -pR "$w/merged/." "$corpus/"
+        after=$(dev_fuzz_cov "$bin" "$corpus")
+        echo "$t: before $before, after $after;" \
+            "$(ls "$corpus" | wc -l) files, $(cat "$corpus"/* | wc -c) bytes"
+    done
+    return $status
 }
 
 case "${1:-}" in
@@ -70,8 +131,15 @@ test)
     (cd build/asan && make -j"$(nproc)" check) || status=1
     exit $status
     ;;
+fuzz)
+    secs=${2:-300}
+    case $secs in '' | *[!0-9]*) echo "usage: contrib/dev.sh fuzz [SECONDS]" >&2; exit 2 ;; esac
+    packages="$packages clang"
+    dev_install
+    dev_fuzz "$secs"
+    ;;
 *)
-    echo "usage: contrib/dev.sh run|test|bench" >&2
+    echo "usage: contrib/dev.sh run|test|bench|fuzz [SECONDS]" >&2
     exit 2
     ;;
 esac
