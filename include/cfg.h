@@ -57,6 +57,7 @@ struct cfg {
     int log_syslog; /* 1: syslog, 0: stderr */
     int log_facility;
     int log_lookups;
+    char *metrics_listen; /* NULL: no HTTP metrics; else "inet:ADDRESS:PORT" (numeric) */
 };
 
 /*

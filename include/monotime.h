@@ -6,5 +6,7 @@
 
 /* Milliseconds on the monotonic clock (CLOCK_MONOTONIC): never jumps with the wall clock. */
 uint64_t monotime_ms(void);
+/* Nanoseconds on the same clock (short durations: the lookup histogram). */
+uint64_t monotime_ns(void);
 
 #endif

@@ -10,6 +10,7 @@
 #include "snapshot.h"
 
 struct server;
+struct sockaddr;
 
 /*
  * Returns a new server holding snap (the reference is taken over on success; on
@@ -34,5 +35,12 @@ void server_swap(struct server *srv, struct snapshot *snap);
 /* Stop accepting, close idle connections, let busy ones send their answers; done() when all are
  * gone. */
 void server_shutdown(struct server *srv, void (*done)(void *arg), void *arg);
+
+/* For metrics: the current snapshot (borrowed, valid during one callback). */
+struct snapshot *server_snapshot(const struct server *srv);
+/* For metrics: client connections open now. */
+unsigned server_connections(const struct server *srv);
+/* Whether a TCP peer at sa (AF_INET or AF_INET6) is on the allow list, for other listeners. */
+int server_peer_allowed(const struct server *srv, const struct sockaddr *sa);
 
 #endif

@@ -111,7 +111,7 @@ static cfg_setter cfg_set_string, cfg_set_list, cfg_set_duration, cfg_set_size, 
     cfg_set_int, cfg_set_bool, cfg_set_mode, cfg_set_enum, cfg_set_facility, cfg_set_route,
     cfg_set_default;
 static cfg_checker cfg_check_listen, cfg_check_redis, cfg_check_allow, cfg_check_path,
-    cfg_check_abspath, cfg_check_account, cfg_check_prefix;
+    cfg_check_abspath, cfg_check_account, cfg_check_prefix, cfg_check_metrics;
 
 static const struct cfg_enum cfg_unavailable_values[] = {
     {"tempfail", CFG_UNAVAILABLE_TEMPFAIL},
@@ -178,6 +178,8 @@ static const struct cfg_option cfg_options[] = {
     {"log_facility", cfg_set_facility, CFG_OFF(log_facility), 0, 0, 0, NULL, NULL, NULL, "mail",
      CFG_F_RESTART},
     {"log_lookups", cfg_set_bool, CFG_OFF(log_lookups), 0, 0, 0, NULL, NULL, NULL, "no", 0},
+    {"metrics_listen", cfg_set_string, CFG_OFF(metrics_listen), 0, 0, 0, NULL, NULL,
+     cfg_check_metrics, NULL, CFG_F_EMPTY_OK | CFG_F_RESTART},
 };
 
 #define CFG_NOPTIONS (sizeof(cfg_options) / sizeof(cfg_options[0]))
@@ -536,6 +538,22 @@ static int cfg_check_listen(struct cfg_state *st, const char *item, char *err, s
     struct cfg_endpoint ep;
 
     return cfg_parse_endpoint(item, "inet", &ep, err, errsize);
+}
+
+/* Check metrics_listen: inet with a numeric address (one socket; see metrics.c). */
+static int cfg_check_metrics(struct cfg_state *st, const char *item, char *err, size_t errsize)
+{
+    struct cfg_endpoint ep;
+    unsigned char bin[16];
+
+    if (cfg_parse_endpoint(item, "inet", &ep, err, errsize) < 0)
+        return -1;
+    if (ep.is_unix ||
+        (inet_pton(AF_INET, ep.host, bin) != 1 && inet_pton(AF_INET6, ep.host, bin) != 1)) {
+        cfg_err(err, errsize, "expected inet:ADDRESS:PORT or inet:[IPV6]:PORT (a numeric address)");
+        return -1;
+    }
+    return 0;
 }
 
 /* Check the redis endpoint. */
@@ -1127,6 +1145,7 @@ void cfg_free(struct cfg *c)
     free(c->user);
     free(c->group);
     free(c->pidfile);
+    free(c->metrics_listen);
     free(c);
 }
 

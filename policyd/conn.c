@@ -34,6 +34,7 @@
 #include "policy.h"
 #include "snapshot.h"
 #include "sockmap.h"
+#include "stats.h"
 
 /* Stop decoding more requests while this much output waits for the peer. */
 #define CONN_OUT_HIGH (256 * 1024)
@@ -91,6 +92,7 @@ struct conn_req {
     struct conn_buf norm;    /* the normalised key's bytes: the request's scratch buffer */
     struct conn_buf rawcopy; /* the key as received, kept while the request waits */
     struct conn_buf ans;     /* the answer, held while an earlier request is unanswered */
+    uint64_t t0;             /* when it was decoded (monotime_ns) */
 };
 
 TAILQ_HEAD(conn_req_list, conn_req);
@@ -194,6 +196,7 @@ static struct conn_req *conn_req_new(struct conn *c)
     r->raw = NULL;
     r->raw_len = 0;
     r->ans.off = r->ans.len = 0;
+    r->t0 = monotime_ns();
     TAILQ_INSERT_TAIL(&c->queue, r, link);
     c->nqueue++;
     return r;
@@ -279,6 +282,8 @@ static void conn_log_lookup(const struct conn *c, const char *map, const char *k
 static int conn_req_decided(struct conn_req *r, const struct decision *dec)
 {
     static const char *const maps[] = {"transport", "explain", "policy"};
+    static const enum stats_map smaps[] = {STATS_MAP_TRANSPORT, STATS_MAP_EXPLAIN,
+                                           STATS_MAP_POLICY};
     const char *prefix = r->set->ctx.redis_prefix;
     struct policy_action act;
     char line[4096];
@@ -305,6 +310,7 @@ static int conn_req_decided(struct conn_req *r, const struct decision *dec)
     } else {
         rc = conn_req_reply(r, SOCKMAP_TEMP, "rule matching failed", 20);
     }
+    stats_lookup(smaps[r->kind], dec, r->t0);
     if (snapshot_cfg(r->snap)->log_lookups) {
         n = decide_explain(dec, prefix, line, sizeof(line));
         conn_log_lookup(r->conn, maps[r->kind], r->raw, r->raw_len, line,
@@ -369,6 +375,7 @@ static int conn_socketmap_lookup(struct conn_req *r, enum conn_req_kind kind, co
     if (rc < 0) /* never "not found" for a failure: that would misroute */
         return conn_req_reply(r, SOCKMAP_TEMP, "out of memory", 13);
     if (rc == 0) {
+        stats_lookup(explain ? STATS_MAP_EXPLAIN : STATS_MAP_TRANSPORT, NULL, r->t0);
         rc = explain ? conn_req_reply(r, SOCKMAP_OK, "NOTFOUND (not a recipient address)", 35)
                      : conn_req_reply(r, SOCKMAP_NOTFOUND, "", 0);
         if (snapshot_cfg(r->snap)->log_lookups)
@@ -458,12 +465,12 @@ static int conn_policy_request(struct conn_req *r, const struct policy_request *
 
     if (req->protocol_state_len != 4 || memcmp(req->protocol_state, "RCPT", 4) != 0 ||
         req->recipient_len == 0)
-        return conn_req_verb(r, "DUNNO");
+        return stats_lookup(STATS_MAP_POLICY, NULL, r->t0), conn_req_verb(r, "DUNNO");
     rc = conn_req_key_parse(r, CONN_REQ_POLICY, req->recipient, req->recipient_len);
     if (rc < 0)
         return -1;
     if (rc == 0)
-        return conn_req_verb(r, "DUNNO");
+        return stats_lookup(STATS_MAP_POLICY, NULL, r->t0), conn_req_verb(r, "DUNNO");
     return conn_req_decide(r);
 }
 

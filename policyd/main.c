@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -21,6 +22,7 @@
 #include "cfg.h"
 #include "diag.h"
 #include "log.h"
+#include "metrics.h"
 #include "monotime.h"
 #include "notify.h"
 #include "overrides.h"
@@ -28,6 +30,7 @@
 #include "rules.h"
 #include "server.h"
 #include "snapshot.h"
+#include "stats.h"
 
 #define MAIN_DEFAULT_CONFIG SYSCONFDIR "/policyd/policyd.conf"
 /* A reload still building after this long is logged as an error (and again each period). */
@@ -46,6 +49,7 @@ struct main_runtime {
     struct server *srv;
     struct overrides *ov;
     struct redis_client *redis;
+    struct metrics *metrics; /* HTTP /metrics and /healthz; NULL when off */
     struct event *ev_hup, *ev_term, *ev_int, *ev_built, *ev_grace, *ev_slow;
     struct event *ev_watchdog; /* WATCHDOG=1 to systemd, when it asks */
     int built_pipe[2];
@@ -158,6 +162,7 @@ static void main_built_cb(evutil_socket_t fd, short what, void *arg)
         server_swap(rt->srv, b->snap);
         log_info("reloaded: %s", summary);
     }
+    stats_reload(b != NULL && b->snap != NULL, time(NULL));
     if (b != NULL) {
         diag_free(b->diag);
         free(b);
@@ -357,6 +362,7 @@ static void main_cleanup(struct main_runtime *rt)
 {
     if (rt->building)
         main_abandon_build(rt);
+    metrics_free(rt->metrics);
     redis_client_free(rt->redis);
     server_free(rt->srv);
     overrides_free(rt->ov);
@@ -404,7 +410,8 @@ static int main_run(struct main_runtime *rt, int foreground)
         snapshot_unref(snap);
         return 1;
     }
-    if (server_bind(rt->srv, err, sizeof(err)) < 0) {
+    if (server_bind(rt->srv, err, sizeof(err)) < 0 ||
+        metrics_new(cfg, &rt->metrics, err, sizeof(err)) < 0) {
         log_err("%s", err);
         return 1;
     }
@@ -436,6 +443,9 @@ static int main_run(struct main_runtime *rt, int foreground)
         }
         redis_client_set_routes(rt->redis, cfg->routes);
     }
+    if (metrics_start(rt->metrics, rt->base, rt->srv, rt->ov, rt->redis) < 0)
+        goto fail;
+    stats_started(time(NULL));
     log_info("ready: %s", summary);
     if (notify_send("READY=1") < 0)
         log_warn("NOTIFY_SOCKET: %s", strerror(errno));

@@ -22,6 +22,7 @@
 #include "diag.h"
 #include "log.h"
 #include "server.h"
+#include "stats.h"
 
 /* Accepts per listener event, so one busy listener cannot starve the rest. */
 #define SERVER_ACCEPT_BATCH 64
@@ -334,6 +335,21 @@ static int server_allowed(const struct server *srv, const struct sockaddr_storag
     return 0;
 }
 
+/* Whether a peer of another module's listener (metrics) may connect: the allow list. */
+int server_peer_allowed(const struct server *srv, const struct sockaddr *sa)
+{
+    struct sockaddr_storage ss;
+
+    memset(&ss, 0, sizeof(ss));
+    if (sa->sa_family == AF_INET)
+        memcpy(&ss, sa, sizeof(struct sockaddr_in));
+    else if (sa->sa_family == AF_INET6)
+        memcpy(&ss, sa, sizeof(struct sockaddr_in6));
+    else
+        return 0;
+    return server_allowed(srv, &ss);
+}
+
 /* A printable name for a peer, for logs. */
 static void server_peer_name(const struct sockaddr_storage *ss, socklen_t len,
                              const struct server_listener *l, char *buf, size_t size)
@@ -406,11 +422,13 @@ static int server_accept_one(struct server_listener *l)
     server_peer_name(&ss, len, l, peer, sizeof(peer));
     if (!server_allowed(srv, &ss)) {
         server_log_refused(srv, peer, "not in allow");
+        stats_refused(STATS_REFUSED_ALLOW);
         close(fd);
         return 0;
     }
     if (conn_set_count(srv->conns) >= cfg->max_connections) {
         server_log_refused(srv, peer, "max_connections reached");
+        stats_refused(STATS_REFUSED_LIMIT);
         close(fd);
         return 0;
     }
@@ -424,6 +442,7 @@ static int server_accept_one(struct server_listener *l)
         log_err("%s: out of memory; connection closed", peer);
         return 0;
     }
+    stats_accepted();
     log_debug(2, "%s: connected on %s", peer, l->name);
     return 0;
 }
@@ -516,4 +535,16 @@ void server_shutdown(struct server *srv, void (*done)(void *arg), void *arg)
         return;
     }
     conn_set_drain(srv->conns, done, arg);
+}
+
+/* The current snapshot (for metrics). */
+struct snapshot *server_snapshot(const struct server *srv)
+{
+    return srv->snap;
+}
+
+/* Client connections open now. */
+unsigned server_connections(const struct server *srv)
+{
+    return srv->conns ? conn_set_count(srv->conns) : 0;
 }

@@ -90,6 +90,8 @@ static const char *test_cfg_render(const struct cfg *c, const char *field)
         snprintf(buf, sizeof(buf), "%d", c->log_facility);
     else if (strcmp(field, "log_lookups") == 0)
         snprintf(buf, sizeof(buf), "%d", c->log_lookups);
+    else if (strcmp(field, "metrics_listen") == 0)
+        return TEST_STR(metrics_listen);
     else if (strcmp(field, "path") == 0)
         return TEST_STR(path);
     else
@@ -240,6 +242,18 @@ static const struct test_cfg_case test_cfg_cases[] = {
         "t.conf:3: default_route: unknown route \"smarthst\""),
     BAD("default_route = smtp:\x7f", "t.conf:1: control character \\x7f"),
     /* redis */
+    /* metrics_listen: inet with a numeric address only */
+    OK("metrics_listen = inet:127.0.0.1:9127", "metrics_listen", "inet:127.0.0.1:9127"),
+    OK("metrics_listen = inet:[::1]:9127", "metrics_listen", "inet:[::1]:9127"),
+    OK("metrics_listen =", "metrics_listen", "(null)"),
+    BAD("metrics_listen = inet:localhost:9127",
+        "t.conf:1: metrics_listen: \"inet:localhost:9127\": expected inet:ADDRESS:PORT or "
+        "inet:[IPV6]:PORT (a numeric address)"),
+    BAD("metrics_listen = unix:/run/policyd/metrics.sock",
+        "t.conf:1: metrics_listen: \"unix:/run/policyd/metrics.sock\": expected "
+        "inet:ADDRESS:PORT or inet:[IPV6]:PORT (a numeric address)"),
+    BAD("metrics_listen = inet:127.0.0.1:0",
+        "t.conf:1: metrics_listen: \"inet:127.0.0.1:0\": bad port (1..65535)"),
     OK("redis = tcp:127.0.0.1:6379", "redis", "tcp:127.0.0.1:6379"),
     OK("redis = unix:/run/redis/redis.sock", "redis", "unix:/run/redis/redis.sock"),
     OK("redis = tcp:[::1]:6379", "redis", "tcp:[::1]:6379"),
@@ -453,6 +467,7 @@ static void test_cfg_defaults(void)
         {"pidfile", "/run/policyd/policyd.pid"},
         {"log_target", "syslog"},
         {"log_lookups", "0"},
+        {"metrics_listen", "(null)"},
     };
     struct diag *d = diag_new();
     struct cfg *c = cfg_parse(TEST_CFG_FILE, "", 0, d);

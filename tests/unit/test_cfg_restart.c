@@ -42,6 +42,7 @@ static const struct test_change test_changes[] = {
     {"pidfile = /run/other.pid\n", "pidfile"},
     {"log_target = stderr\n", "log_target"},
     {"log_facility = local3\n", "log_facility"},
+    {"metrics_listen = inet:127.0.0.1:9127\n", "metrics_listen"},
     /* reloadable settings are never reported */
     {"allow = 10.0.0.0/8\nmax_connections = 7\nmax_request_size = 100\nlog_lookups = yes\n"
      "rules = /x/*.rules\nroute.a = smtp:[h]\ndefault_route = a\nredis_unavailable = rules\n",
