@@ -35,6 +35,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "monotime.h"
 #include "overrides.h"
 #include "redis.h"
 #include "routes.h"
@@ -182,6 +183,7 @@ static void metrics_state(struct evbuffer *out, const struct metrics *m)
 {
     struct snapshot *snap = server_snapshot(m->srv);
     const struct overrides *ov = m->ov;
+    int64_t age;
 
     metrics_gauge(out, "policyd_connections", "Client connections open.",
                   server_connections(m->srv));
@@ -201,6 +203,14 @@ static void metrics_state(struct evbuffer *out, const struct metrics *m)
                   (uint64_t)redis_client_synced(m->rc));
     metrics_gauge(out, "policyd_overrides", "Overrides in the local view of Redis.",
                   overrides_count(ov));
+    age = redis_client_view_age_ms(m->rc, monotime_ms());
+    metrics_head(out, "policyd_redis_view_age_seconds", "gauge",
+                 "0 while the view is in sync with Redis, else seconds since it was; +Inf "
+                 "before it was ever loaded.");
+    if (age < 0)
+        evbuffer_add_printf(out, "policyd_redis_view_age_seconds +Inf\n");
+    else
+        evbuffer_add_printf(out, "policyd_redis_view_age_seconds %.3f\n", (double)age / 1000);
 }
 
 /* The whole exposition. */

@@ -111,6 +111,7 @@ is "$got" "503 overrides not loaded from Redis yet" "/healthz: 503 with the reas
 scrape "$T/s0.prom"
 ok $? "/metrics answers 200"
 is "$(mval "$T/s0.prom" policyd_redis_up)" "0" "policyd_redis_up 0 before Redis runs"
+is "$(mval "$T/s0.prom" policyd_redis_view_age_seconds)" "+Inf" "policyd_redis_view_age_seconds +Inf before the view was ever loaded"
 got=$($PDCLIENT sockmap 127.0.0.1 "$PD_PORT" "transport x@aol.com" "transport x@aol.com" \
     "transport x@aol.com" "transport *" | tr '\n' '|')
 is "$got" "TEMP routing overrides not loaded from Redis yet|TEMP routing overrides not loaded from Redis yet|TEMP routing overrides not loaded from Redis yet|OK smtp:|" \
@@ -129,6 +130,7 @@ wait_metric policyd_overrides 1 5000
 ok $? "policyd_overrides 1 (the one override in Redis)"
 wait_metric policyd_redis_up 1 5000
 ok $? "policyd_redis_up 1"
+is "$(mval "$T/w.prom" policyd_redis_view_age_seconds)" "0.000" "policyd_redis_view_age_seconds 0 while in sync"
 
 # --- lookups of every kind -------------------------------------------------------------
 long=x@$(printf 'a%.0s' $(seq 60))!
@@ -220,6 +222,13 @@ wait_metric policyd_redis_up 0 5000
 ok $? "policyd_redis_up 0 when Redis is gone"
 is "$(hget /healthz)" "200 ok" "/healthz stays 200 on the view kept while Redis is away"
 is "$(mval "$T/w.prom" policyd_overrides)" "1" "policyd_overrides still counts the kept view"
+start=$(now_ms)
+until scrape "$T/w.prom" && awk '$1 == "policyd_redis_view_age_seconds" { exit !($2 >= 0.2) }' "$T/w.prom"; do
+    [ $(($(now_ms) - start)) -gt 5000 ] && break
+    sleep 0.05
+done
+awk '$1 == "policyd_redis_view_age_seconds" { exit !($2 >= 0.2 && $2 < 60) }' "$T/w.prom"
+ok $? "policyd_redis_view_age_seconds grows while Redis is away ($(mval "$T/w.prom" policyd_redis_view_age_seconds))"
 
 # --- allow, reloads -----------------------------------------------------------------------
 loaded0=$(mval "$T/w.prom" policyd_last_reload_success_timestamp_seconds)
