@@ -31,6 +31,12 @@ void log_debug(int level, const char *fmt, ...) __attribute__((format(printf, 2,
 char *log_escape(char *dst, size_t dstsize, const char *src, size_t len);
 
 /*
+ * The same for text from the administrator's own files in a FILE:LINE message (a
+ * regex reads as written): a backslash is kept as is. Never for peer data.
+ */
+char *log_escape_file(char *dst, size_t dstsize, const char *src, size_t len);
+
+/*
  * A rate limit for one kind of log line: at most one line a second, the others counted
  * and mentioned in the next line that passes (or in a summary, see log_limit_flush).
  * Zero-initialise it.

@@ -86,14 +86,14 @@ void log_debug(int level, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Bytes the escaped form of c takes. */
-static size_t log_escaped_len(unsigned char c)
+/* Bytes the escaped form of c takes (a backslash is escaped unless kept). */
+static size_t log_escaped_len(unsigned char c, int keep_backslash)
 {
-    return (c >= 0x20 && c < 0x7f && c != '\\') ? 1 : 4;
+    return (c >= 0x20 && c < 0x7f && (c != '\\' || keep_backslash)) ? 1 : 4;
 }
 
-/* Copy peer bytes as printable ASCII with \xHH escapes, cut with "..." when too long. */
-char *log_escape(char *dst, size_t dstsize, const char *src, size_t len)
+/* Copy bytes as printable ASCII with \xHH escapes, cut with "..." when too long. */
+static char *log_escape_bytes(char *dst, size_t dstsize, const char *src, size_t len, int keep)
 {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0, i, total = 0, limit;
@@ -101,15 +101,15 @@ char *log_escape(char *dst, size_t dstsize, const char *src, size_t len)
     if (dstsize == 0)
         return dst;
     for (i = 0; i < len && total < dstsize; i++)
-        total += log_escaped_len((unsigned char)src[i]);
+        total += log_escaped_len((unsigned char)src[i], keep);
     /* Everything fits: all of it. Else as many whole escapes as leave room for "...". */
     limit = total < dstsize ? dstsize - 1 : (dstsize >= 4 ? dstsize - 4 : dstsize - 1);
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)src[i];
 
-        if (o + log_escaped_len(c) > limit)
+        if (o + log_escaped_len(c, keep) > limit)
             break;
-        if (log_escaped_len(c) == 1) {
+        if (log_escaped_len(c, keep) == 1) {
             dst[o++] = (char)c;
         } else {
             dst[o++] = '\\';
@@ -124,6 +124,18 @@ char *log_escape(char *dst, size_t dstsize, const char *src, size_t len)
     }
     dst[o] = '\0';
     return dst;
+}
+
+/* Copy peer bytes as printable ASCII with \xHH escapes (the backslash too). */
+char *log_escape(char *dst, size_t dstsize, const char *src, size_t len)
+{
+    return log_escape_bytes(dst, dstsize, src, len, 0);
+}
+
+/* Copy text of our own files for a message: as log_escape, backslashes kept. */
+char *log_escape_file(char *dst, size_t dstsize, const char *src, size_t len)
+{
+    return log_escape_bytes(dst, dstsize, src, len, 1);
 }
 
 /* One line a second passes; the others are counted. */

@@ -48,6 +48,7 @@
 
 #include "idn.h"
 #include "lines.h"
+#include "log.h"
 #include "rules.h"
 
 #define RULES_LINE_MAX 4096
@@ -60,7 +61,7 @@
 #define RULES_CHUNK_MIN 4096
 #define RULES_HUGE ((size_t)2 << 20)
 #define RULES_CHUNK_MAX (RULES_HUGE - sizeof(struct rules_chunk))
-#define RULES_QUOTE_MAX 80
+#define RULES_QUOTE_MAX 80 /* bytes of a pattern or route quoted in a message */
 
 /* One arena chunk; strings are carved from data[]. */
 struct rules_chunk {
@@ -332,33 +333,6 @@ static int rules_table_grow(struct rules_table *t)
     t->slot = slot;
     t->mask = cap - 1;
     return 0;
-}
-
-/* Write s[0..len) into buf for a message: printable ASCII kept, others as \xHH, capped. */
-static const char *rules_quote(const char *s, size_t len, char *buf, size_t size)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t i, o = 0;
-
-    for (i = 0; i < len && o + 8 < size; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (i >= RULES_QUOTE_MAX) {
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-        if (c >= 0x20 && c < 0x7f) {
-            buf[o++] = (char)c;
-        } else {
-            buf[o++] = '\\';
-            buf[o++] = 'x';
-            buf[o++] = hex[c >> 4];
-            buf[o++] = hex[c & 15];
-        }
-    }
-    buf[o] = '\0';
-    return buf;
 }
 
 /* Report an error at the current line (counted for the per-file cap). */
@@ -763,7 +737,7 @@ static void rules_add_regex(struct rules_ctx *ctx, const char *pat, size_t plen,
     struct rules *r = ctx->r;
     uint32_t opts = PCRE2_CASELESS | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C;
     const char *end = pat + 1, *copy;
-    char quoted[RULES_QUOTE_MAX * 4 + 8], msg[256];
+    char quoted[RULES_QUOTE_MAX + 4], msg[256];
     pcre2_code *code;
     PCRE2_SIZE off;
     size_t relen, i;
@@ -788,7 +762,7 @@ static void rules_add_regex(struct rules_ctx *ctx, const char *pat, size_t plen,
         if (pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof(msg)) < 0)
             snprintf(msg, sizeof(msg), "error %d", ec);
         rules_err(ctx, "bad regex %s: %s at offset %zu",
-                  rules_quote(pat, plen, quoted, sizeof(quoted)), msg, (size_t)off);
+                  log_escape_file(quoted, sizeof(quoted), pat, plen), msg, (size_t)off);
         return;
     }
     if (memchr(pat + 1, '@', relen) != NULL)
@@ -816,7 +790,7 @@ fail:
 static int rules_check_pattern(struct rules_ctx *ctx, const char *pat, size_t plen,
                                enum rules_kind *kind)
 {
-    char err[128], quoted[RULES_QUOTE_MAX * 4 + 8];
+    char err[128], quoted[RULES_QUOTE_MAX + 4];
     size_t i;
 
     for (i = 0; i < plen; i++) {
@@ -824,7 +798,7 @@ static int rules_check_pattern(struct rules_ctx *ctx, const char *pat, size_t pl
 
         if (c < 0x20 || c >= 0x7f) {
             rules_err(ctx, "byte 0x%02x in pattern %s: patterns are printable ASCII", c,
-                      rules_quote(pat, plen, quoted, sizeof(quoted)));
+                      log_escape_file(quoted, sizeof(quoted), pat, plen));
             return -1;
         }
     }
@@ -833,7 +807,8 @@ static int rules_check_pattern(struct rules_ctx *ctx, const char *pat, size_t pl
         return 0;
     }
     if (rules_check_literal(ctx, pat, plen, kind, err, sizeof(err)) < 0) {
-        rules_err(ctx, "bad pattern %s: %s", rules_quote(pat, plen, quoted, sizeof(quoted)), err);
+        rules_err(ctx, "bad pattern %s: %s", log_escape_file(quoted, sizeof(quoted), pat, plen),
+                  err);
         return -1;
     }
     return 0;
@@ -860,21 +835,21 @@ static int rules_blank_before_colon(const char *s, size_t len)
 static int rules_idn_pattern(struct rules_ctx *ctx, const char *s, size_t len, char *buf,
                              size_t size, const char **pat, size_t *plen)
 {
-    char err[128], quoted[RULES_QUOTE_MAX * 4 + 8];
+    char err[128], quoted[RULES_QUOTE_MAX + 4];
 
     *pat = s;
     *plen = len;
     if (s[0] == '/' || idn_pattern(s, len, buf, size, pat, plen, err, sizeof(err)) == 0)
         return 0;
     rules_err(ctx, "bad pattern %s: the domain cannot be converted to its A-label form: %s",
-              rules_quote(s, len, quoted, sizeof(quoted)), err);
+              log_escape_file(quoted, sizeof(quoted), s, len), err);
     return -1;
 }
 
 /* Parse one line (no LF, no NUL) and add its rule. */
 static void rules_parse_line(struct rules_ctx *ctx, const char *s, size_t len)
 {
-    char err[256], quoted[RULES_QUOTE_MAX * 4 + 8], alabel[RULES_LINE_MAX + IDN_DOMAIN_MAX];
+    char err[256], quoted[RULES_QUOTE_MAX + 4], alabel[RULES_LINE_MAX + IDN_DOMAIN_MAX];
     const char *route, *result = NULL, *pat;
     size_t plen, rlen, result_len = 0, i, patlen;
     enum rules_kind kind = RULES_EXACT;
@@ -887,7 +862,7 @@ static void rules_parse_line(struct rules_ctx *ctx, const char *s, size_t len)
     plen = rules_pattern_span(s, len);
     if (plen == 0) {
         rules_err(ctx, "regex %s has no closing '/' (write '/' inside as '\\/')",
-                  rules_quote(s, len, quoted, sizeof(quoted)));
+                  log_escape_file(quoted, sizeof(quoted), s, len));
         return;
     }
     pat_ok = rules_idn_pattern(ctx, s, plen, alabel, sizeof(alabel), &pat, &patlen) == 0 &&
@@ -904,7 +879,7 @@ static void rules_parse_line(struct rules_ctx *ctx, const char *s, size_t len)
         rlen--;
     if (rlen == 0) {
         rules_err(ctx, "missing ROUTE after pattern %s",
-                  rules_quote(s, plen, quoted, sizeof(quoted)));
+                  log_escape_file(quoted, sizeof(quoted), s, plen));
         return;
     }
     err[0] = '\0';
@@ -917,7 +892,7 @@ static void rules_parse_line(struct rules_ctx *ctx, const char *s, size_t len)
         result = NULL;
     if (rc == 1 && rules_blank_before_colon(route, rlen)) {
         rules_err(ctx, "bad ROUTE %s: blank in the transport name (patterns cannot hold blanks)",
-                  rules_quote(route, rlen, quoted, sizeof(quoted)));
+                  log_escape_file(quoted, sizeof(quoted), route, rlen));
         return;
     }
     if (!pat_ok)

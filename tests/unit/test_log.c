@@ -1,4 +1,5 @@
-/* test_log.c - escaping of peer data for logs, facility names, the log rate limit. */
+/* test_log.c - escaping of peer data (and of our own files) for logs, facility names, the log rate
+ * limit. */
 #include "config.h"
 
 #include <string.h>
@@ -37,6 +38,26 @@ int main(void)
         log_escape(buf, cases[i].size, cases[i].in, cases[i].len);
         is_str(buf, cases[i].want, cases[i].want);
         ok(strlen(buf) < cases[i].size, "  fits in %zu bytes", cases[i].size);
+    }
+    {
+        /* Text of our own files: the same escaping and cut, backslashes kept as written. */
+        static const struct {
+            const char *in;
+            size_t len, size;
+            const char *want;
+        } files[] = {
+            {"/^a\\.b$/", 8, 64, "/^a\\.b$/"},
+            {"/yahoo\\/ relay", 14, 64, "/yahoo\\/ relay"},
+            {"exa\xc3\xa9mple\\", 10, 64, "exa\\xc3\\xa9mple\\"},
+            {"a\nb", 3, 64, "a\\x0ab"},
+            {"0123456789abcdef", 16, 10, "012345..."},
+        };
+
+        for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+            memset(buf, 'X', sizeof(buf));
+            log_escape_file(buf, files[i].size, files[i].in, files[i].len);
+            is_str(buf, files[i].want, files[i].want);
+        }
     }
     {
         struct log_limit l = {0};
