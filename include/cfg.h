@@ -14,8 +14,6 @@ enum cfg_unavailable { CFG_UNAVAILABLE_TEMPFAIL, CFG_UNAVAILABLE_RULES };
 #define CFG_FILE_MAX (1024 * 1024) /* bytes of one file */
 #define CFG_LINE_MAX 8192          /* bytes of one line, without its newline */
 #define CFG_ERRORS_MAX 100         /* errors reported per file before giving up */
-#define CFG_HOST_MAX 253           /* a host name or address in an endpoint */
-#define CFG_UNIX_PATH_MAX 107      /* a unix socket path (sun_path less its NUL) */
 
 /*
  * A parsed configuration. A plain read-only value: every field is filled (defaults
@@ -100,30 +98,5 @@ const char *cfg_option_name(size_t i, int *restart_only);
  * -1 (empty, a sign, white space, an unknown unit, or overflow).
  */
 int cfg_parse_duration(const char *s, unsigned long long *ms);
-
-/*
- * Parse an address or network: "192.0.2.1", "192.0.2.0/24", "::1", "2001:db8::/32",
- * or an IPv6 address in brackets ("[::1]/128"). No prefix means a host (32 or 128).
- * Fills *family (AF_INET or AF_INET6), addr (4 or 16 bytes in network order, host
- * bits past the prefix cleared) and *prefix. Returns 0, or -1 on any syntax error.
- */
-int cfg_parse_cidr(const char *s, int *family, unsigned char addr[16], unsigned *prefix);
-
-/* A listen or redis endpoint, split. */
-struct cfg_endpoint {
-    int is_unix;                      /* 1: unix:PATH, 0: inet/tcp */
-    char host[CFG_HOST_MAX + 1];      /* inet: address or host name, without brackets */
-    unsigned port;                    /* inet: 1..65535 */
-    char path[CFG_UNIX_PATH_MAX + 1]; /* unix: absolute path */
-};
-
-/*
- * Split and check an endpoint: "SCHEME:HOST:PORT", "SCHEME:[IPV6]:PORT" or
- * "unix:/PATH", where SCHEME is inet_scheme ("inet" for listen, "tcp" for redis).
- * HOST is an IPv4 address, a bracketed IPv6 address or a host name (letters, digits,
- * '-', '.'; resolved later, never here). Returns 0, or -1 with a reason in err.
- */
-int cfg_parse_endpoint(const char *s, const char *inet_scheme, struct cfg_endpoint *ep, char *err,
-                       size_t errsize);
 
 #endif

@@ -43,6 +43,7 @@
 #include <sys/socket.h>
 
 #include "cfg.h"
+#include "endpoint.h"
 #include "lines.h"
 #include "log.h"
 
@@ -317,227 +318,12 @@ static int cfg_parse_size(const char *s, unsigned long long *bytes)
     return 0;
 }
 
-/* Parse a port number 1..65535 from s[0..len); 0 or -1. */
-static int cfg_parse_port(const char *s, size_t len, unsigned *port)
-{
-    unsigned long long v;
-
-    if (len == 0 || len > 5 || cfg_parse_number(s, len, &v) < 0 || v < 1 || v > 65535)
-        return -1;
-    *port = (unsigned)v;
-    return 0;
-}
-
-/* Whether s[0..len) is a syntactically valid host name (labels of [A-Za-z0-9-]). */
-static int cfg_is_hostname(const char *s, size_t len)
-{
-    size_t i, label = 0;
-
-    if (len == 0 || len > CFG_HOST_MAX)
-        return 0;
-    for (i = 0; i < len; i++) {
-        char ch = s[i];
-
-        if (ch == '.') {
-            if (label == 0 || s[i - 1] == '-')
-                return 0;
-            label = 0;
-            continue;
-        }
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '-'))
-            return 0;
-        if ((ch == '-' && label == 0) || ++label > 63)
-            return 0;
-    }
-    return label > 0 && s[len - 1] != '-';
-}
-
-/* Check the host of an inet endpoint: IPv4 address or host name. */
-static int cfg_check_host(const char *host, size_t len, char *err, size_t errsize)
-{
-    char buf[CFG_HOST_MAX + 1];
-    unsigned char bin[16];
-
-    if (len == 0) {
-        cfg_err(err, errsize, "empty host");
-        return -1;
-    }
-    if (len > CFG_HOST_MAX) {
-        cfg_err(err, errsize, "host longer than %d bytes", CFG_HOST_MAX);
-        return -1;
-    }
-    memcpy(buf, host, len);
-    buf[len] = '\0';
-    if (strspn(buf, "0123456789.") == len) {
-        if (inet_pton(AF_INET, buf, bin) != 1) {
-            cfg_err(err, errsize, "bad IPv4 address");
-            return -1;
-        }
-        return 0;
-    }
-    if (!cfg_is_hostname(buf, len)) {
-        cfg_err(err, errsize, "bad host name");
-        return -1;
-    }
-    return 0;
-}
-
-/* Split and check the inet part "HOST:PORT" or "[IPV6]:PORT" of an endpoint. */
-static int cfg_parse_inet(const char *s, struct cfg_endpoint *ep, char *err, size_t errsize)
-{
-    const char *host = s, *colon;
-    size_t hlen;
-    unsigned char bin[16];
-
-    if (s[0] == '[') {
-        const char *close = strchr(s, ']');
-
-        if (close == NULL) {
-            cfg_err(err, errsize, "missing \"]\" after an IPv6 address");
-            return -1;
-        }
-        host = s + 1;
-        hlen = (size_t)(close - host);
-        if (hlen > CFG_HOST_MAX)
-            hlen = CFG_HOST_MAX;
-        memcpy(ep->host, host, hlen);
-        ep->host[hlen] = '\0';
-        if (inet_pton(AF_INET6, ep->host, bin) != 1) {
-            cfg_err(err, errsize, "bad IPv6 address in brackets");
-            return -1;
-        }
-        colon = close + 1;
-        if (*colon != ':') {
-            cfg_err(err, errsize, "expected \":PORT\" after \"]\"");
-            return -1;
-        }
-    } else {
-        colon = strrchr(s, ':');
-        if (colon == NULL) {
-            cfg_err(err, errsize, "missing \":PORT\"");
-            return -1;
-        }
-        hlen = (size_t)(colon - host);
-        if (memchr(host, ':', hlen) != NULL) {
-            cfg_err(err, errsize, "an IPv6 address needs brackets: [ADDRESS]:PORT");
-            return -1;
-        }
-        if (cfg_check_host(host, hlen, err, errsize) < 0)
-            return -1;
-        memcpy(ep->host, host, hlen);
-        ep->host[hlen] = '\0';
-    }
-    if (cfg_parse_port(colon + 1, strlen(colon + 1), &ep->port) < 0) {
-        cfg_err(err, errsize, "bad port (1..65535)");
-        return -1;
-    }
-    return 0;
-}
-
-/* Split and check an endpoint (see cfg.h). */
-int cfg_parse_endpoint(const char *s, const char *inet_scheme, struct cfg_endpoint *ep, char *err,
-                       size_t errsize)
-{
-    size_t slen = strlen(inet_scheme), i, plen;
-
-    memset(ep, 0, sizeof(*ep));
-    if (strncmp(s, "unix:", 5) == 0) {
-        const char *path = s + 5;
-
-        plen = strlen(path);
-        if (path[0] != '/') {
-            cfg_err(err, errsize, "unix socket path must be absolute");
-            return -1;
-        }
-        if (plen > CFG_UNIX_PATH_MAX) {
-            cfg_err(err, errsize, "unix socket path longer than %d bytes", CFG_UNIX_PATH_MAX);
-            return -1;
-        }
-        for (i = 0; i < plen; i++) {
-            if ((unsigned char)path[i] <= ' ' || path[i] == 0x7f) {
-                cfg_err(err, errsize, "unix socket path with white space or control characters");
-                return -1;
-            }
-        }
-        ep->is_unix = 1;
-        memcpy(ep->path, path, plen + 1);
-        return 0;
-    }
-    if (strncmp(s, inet_scheme, slen) == 0 && s[slen] == ':')
-        return cfg_parse_inet(s + slen + 1, ep, err, errsize);
-    cfg_err(err, errsize, "expected %s:HOST:PORT, %s:[IPV6]:PORT or unix:/PATH", inet_scheme,
-            inet_scheme);
-    return -1;
-}
-
-/* Parse a CIDR, also telling whether host bits past the prefix were set. */
-static int cfg_cidr(const char *s, int *family, unsigned char addr[16], unsigned *prefix,
-                    int *hostbits)
-{
-    char buf[64];
-    const char *slash = strchr(s, '/');
-    size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-    unsigned max, i;
-    int bracketed = 0;
-
-    if (alen >= 2 && s[0] == '[' && s[alen - 1] == ']') {
-        s++;
-        alen -= 2;
-        bracketed = 1;
-    }
-    if (alen == 0 || alen >= sizeof(buf))
-        return -1;
-    memcpy(buf, s, alen);
-    buf[alen] = '\0';
-    memset(addr, 0, 16);
-    if (!bracketed && inet_pton(AF_INET, buf, addr) == 1) {
-        *family = AF_INET;
-        max = 32;
-    } else if (inet_pton(AF_INET6, buf, addr) == 1) {
-        *family = AF_INET6;
-        max = 128;
-    } else {
-        return -1;
-    }
-    *prefix = max;
-    if (slash != NULL) {
-        unsigned long long v;
-        size_t plen = strlen(slash + 1);
-
-        if (plen == 0 || plen > 3 || (plen > 1 && slash[1] == '0') ||
-            cfg_parse_number(slash + 1, plen, &v) < 0 || v > max)
-            return -1;
-        *prefix = (unsigned)v;
-    }
-    *hostbits = 0;
-    for (i = *prefix; i < max; i++) {
-        unsigned char bit = (unsigned char)(0x80u >> (i % 8));
-
-        if (addr[i / 8] & bit) {
-            *hostbits = 1;
-            addr[i / 8] &= (unsigned char)~bit;
-        }
-    }
-    return 0;
-}
-
-/* Parse an address or network (see cfg.h). */
-int cfg_parse_cidr(const char *s, int *family, unsigned char addr[16], unsigned *prefix)
-{
-    int hostbits;
-
-    if (s == NULL)
-        return -1;
-    return cfg_cidr(s, family, addr, prefix, &hostbits);
-}
-
 /* Check one listen endpoint. */
 static int cfg_check_listen(struct cfg_state *st, const char *item, char *err, size_t errsize)
 {
-    struct cfg_endpoint ep;
+    struct endpoint ep;
 
-    return cfg_parse_endpoint(item, "inet", &ep, err, errsize);
+    return endpoint_parse(item, "inet", &ep, err, errsize);
 }
 
 /* Check metrics_listen: inet with a numeric address (one socket; see metrics.c). */
@@ -559,9 +345,9 @@ static int cfg_check_metrics(struct cfg_state *st, const char *item, char *err, 
 /* Check the redis endpoint. */
 static int cfg_check_redis(struct cfg_state *st, const char *item, char *err, size_t errsize)
 {
-    struct cfg_endpoint ep;
+    struct endpoint ep;
 
-    return cfg_parse_endpoint(item, "tcp", &ep, err, errsize);
+    return endpoint_parse(item, "tcp", &ep, err, errsize);
 }
 
 /* Check one allow entry; host bits past the prefix are only a warning. */
@@ -572,7 +358,7 @@ static int cfg_check_allow(struct cfg_state *st, const char *item, char *err, si
     int family, hostbits;
     char q[CFG_QUOTE_MAX];
 
-    if (cfg_cidr(item, &family, addr, &prefix, &hostbits) < 0) {
+    if (endpoint_parse_cidr(item, &family, addr, &prefix, &hostbits) < 0) {
         cfg_err(err, errsize, "not an address or network (ADDRESS[/PREFIX])");
         return -1;
     }

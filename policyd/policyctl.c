@@ -16,6 +16,7 @@
 
 #include "cfg.h"
 #include "diag.h"
+#include "endpoint.h"
 #include "log.h"
 #include "netstring.h"
 #include "overrides.h"
@@ -477,52 +478,35 @@ static int policyctl_daemon(const struct cfg *cfg)
     const char *ep = cfg->nlisten > 0 ? cfg->listen[0] : NULL;
     struct timeval tv = {POLICYCTL_QUERY_TIMEOUT_S, 0};
     struct addrinfo hints, *res = NULL, *ai;
-    char host[256], port[16];
-    const char *colon, *h;
-    size_t hlen;
+    struct endpoint e;
+    char err[256], port[8];
+    const char *host;
     int fd = -1, rc;
 
     if (ep == NULL) {
         fprintf(stderr, "policyctl: %s: no listen endpoint\n", cfg->path);
         return -1;
     }
-    if (strncmp(ep, "unix:", 5) == 0) {
+    if (endpoint_parse(ep, "inet", &e, err, sizeof(err)) < 0) {
+        fprintf(stderr, "policyctl: %s: %s\n", ep, err);
+        return -1;
+    }
+    if (e.is_unix) {
         struct sockaddr_un sun;
 
         memset(&sun, 0, sizeof(sun));
         sun.sun_family = AF_UNIX;
-        if (strlen(ep + 5) >= sizeof(sun.sun_path)) {
-            fprintf(stderr, "policyctl: %s: path too long\n", ep);
-            return -1;
-        }
-        strcpy(sun.sun_path, ep + 5);
+        memcpy(sun.sun_path, e.path, strlen(e.path) + 1); /* ENDPOINT_PATH_MAX fits */
         fd = socket(AF_UNIX, SOCK_STREAM, 0);
         if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
             goto fail;
         goto connected;
     }
-    if (strncmp(ep, "inet:", 5) != 0 || (colon = strrchr(ep + 5, ':')) == NULL) {
-        fprintf(stderr, "policyctl: %s: unsupported endpoint\n", ep);
-        return -1;
-    }
-    h = ep + 5;
-    hlen = (size_t)(colon - h);
-    if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
-        h++;
-        hlen -= 2;
-    }
-    if (hlen >= sizeof(host) || strlen(colon + 1) >= sizeof(port)) {
-        fprintf(stderr, "policyctl: %s: bad endpoint\n", ep);
-        return -1;
-    }
-    memcpy(host, h, hlen);
-    host[hlen] = '\0';
-    snprintf(port, sizeof(port), "%s", colon + 1);
     /* a wildcard listener is reached on loopback */
-    if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "*") == 0 || host[0] == '\0')
-        snprintf(host, sizeof(host), "127.0.0.1");
-    else if (strcmp(host, "::") == 0)
-        snprintf(host, sizeof(host), "::1");
+    host = strcmp(e.host, "0.0.0.0") == 0 ? "127.0.0.1"
+           : strcmp(e.host, "::") == 0    ? "::1"
+                                          : e.host;
+    snprintf(port, sizeof(port), "%u", e.port);
     memset(&hints, 0, sizeof(hints));
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICSERV;

@@ -16,6 +16,7 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include "endpoint.h"
 #include "log.h"
 #include "monotime.h"
 #include "overrides.h"
@@ -232,9 +233,9 @@ static int redis_resolve(char **host, char *err, size_t errsize)
 /* Parse "tcp:HOST:PORT" (HOST may be [V6]) or "unix:PATH". */
 int redis_parse_endpoint(const char *ep, char **host, int *port, char *err, size_t errsize)
 {
-    struct cfg_endpoint e;
+    struct endpoint e;
 
-    if (cfg_parse_endpoint(ep, "tcp", &e, err, errsize) < 0)
+    if (endpoint_parse(ep, "tcp", &e, err, errsize) < 0)
         return -1;
     *port = e.is_unix ? 0 : (int)e.port;
     *host = strdup(e.is_unix ? e.path : e.host);

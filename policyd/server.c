@@ -20,6 +20,7 @@
 #include "cfg.h"
 #include "conn.h"
 #include "diag.h"
+#include "endpoint.h"
 #include "log.h"
 #include "server.h"
 #include "stats.h"
@@ -64,11 +65,13 @@ static int server_load_allow(struct server *srv, const struct cfg *cfg)
 {
     struct server_net *nets = calloc(cfg->nallow ? cfg->nallow : 1, sizeof(*nets));
     size_t i;
+    int hostbits; /* cfg warned about them already */
 
     if (nets == NULL)
         return -1;
     for (i = 0; i < cfg->nallow; i++) {
-        if (cfg_parse_cidr(cfg->allow[i], &nets[i].family, nets[i].addr, &nets[i].prefix) < 0) {
+        if (endpoint_parse_cidr(cfg->allow[i], &nets[i].family, nets[i].addr, &nets[i].prefix,
+                                &hostbits) < 0) {
             free(nets);
             return -1;
         }
@@ -280,11 +283,11 @@ fail:
 int server_bind(struct server *srv, char *err, size_t errsize)
 {
     const struct cfg *cfg = snapshot_cfg(srv->snap);
-    struct cfg_endpoint ep;
+    struct endpoint ep;
     size_t i;
 
     for (i = 0; i < cfg->nlisten; i++) {
-        if (cfg_parse_endpoint(cfg->listen[i], "inet", &ep, err, errsize) < 0)
+        if (endpoint_parse(cfg->listen[i], "inet", &ep, err, errsize) < 0)
             return -1;
         if (ep.is_unix ? server_bind_unix(srv, cfg, ep.path, err, errsize)
                        : server_bind_inet(srv, ep.host, ep.port, err, errsize))

@@ -12,16 +12,17 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "endpoint.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Check that a parsed configuration is whole; abort() otherwise. */
 static void fuzz_cfg_check(const struct cfg *c)
 {
-    struct cfg_endpoint ep;
+    struct endpoint ep;
     unsigned char addr[16];
     unsigned prefix;
-    int family;
+    int family, hostbits;
     char err[256];
     size_t i;
 
@@ -30,12 +31,12 @@ static void fuzz_cfg_check(const struct cfg *c)
         c->routes == NULL || c->path == NULL)
         abort();
     for (i = 0; i < c->nlisten; i++)
-        if (cfg_parse_endpoint(c->listen[i], "inet", &ep, err, sizeof(err)) < 0)
+        if (endpoint_parse(c->listen[i], "inet", &ep, err, sizeof(err)) < 0)
             abort();
     for (i = 0; i < c->nallow; i++)
-        if (cfg_parse_cidr(c->allow[i], &family, addr, &prefix) < 0)
+        if (endpoint_parse_cidr(c->allow[i], &family, addr, &prefix, &hostbits) < 0)
             abort();
-    if (c->redis != NULL && cfg_parse_endpoint(c->redis, "tcp", &ep, err, sizeof(err)) < 0)
+    if (c->redis != NULL && endpoint_parse(c->redis, "tcp", &ep, err, sizeof(err)) < 0)
         abort();
     if ((c->default_route == NULL) != (c->default_result == NULL))
         abort();
@@ -49,11 +50,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct diag *d = diag_new();
     struct cfg *c;
-    struct cfg_endpoint ep;
+    struct endpoint ep;
     unsigned long long ms;
     unsigned char addr[16];
     unsigned prefix;
-    int family;
+    int family, hostbits;
     char err[256];
     char *s;
 
@@ -72,9 +73,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(s, data, size);
     s[size] = '\0';
     cfg_parse_duration(s, &ms);
-    cfg_parse_cidr(s, &family, addr, &prefix);
-    cfg_parse_endpoint(s, "inet", &ep, err, sizeof(err));
-    cfg_parse_endpoint(s, "tcp", &ep, err, sizeof(err));
+    endpoint_parse_cidr(s, &family, addr, &prefix, &hostbits);
+    endpoint_parse(s, "inet", &ep, err, sizeof(err));
+    endpoint_parse(s, "tcp", &ep, err, sizeof(err));
     free(s);
     return 0;
 }
