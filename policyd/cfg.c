@@ -329,10 +329,10 @@ static int cfg_check_listen(struct cfg_state *st, const char *item, char *err, s
 /* Check metrics_listen: inet with a numeric address (one socket; see metrics.c). */
 static int cfg_check_metrics(struct cfg_state *st, const char *item, char *err, size_t errsize)
 {
-    struct cfg_endpoint ep;
+    struct endpoint ep;
     unsigned char bin[16];
 
-    if (cfg_parse_endpoint(item, "inet", &ep, err, errsize) < 0)
+    if (endpoint_parse(item, "inet", &ep, err, errsize) < 0)
         return -1;
     if (ep.is_unix ||
         (inet_pton(AF_INET, ep.host, bin) != 1 && inet_pton(AF_INET6, ep.host, bin) != 1)) {

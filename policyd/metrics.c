@@ -33,6 +33,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "endpoint.h"
 #include "log.h"
 #include "metrics.h"
 #include "monotime.h"
@@ -63,7 +64,7 @@ int metrics_new(const struct cfg *cfg, struct metrics **out, char *err, size_t e
     struct sockaddr_storage ss;
     struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-    struct cfg_endpoint ep;
+    struct endpoint ep;
     struct metrics *m;
     socklen_t len;
     int one = 1;
@@ -71,7 +72,7 @@ int metrics_new(const struct cfg *cfg, struct metrics **out, char *err, size_t e
     *out = NULL;
     if (cfg->metrics_listen == NULL)
         return 0;
-    if (cfg_parse_endpoint(cfg->metrics_listen, "inet", &ep, err, errsize) < 0)
+    if (endpoint_parse(cfg->metrics_listen, "inet", &ep, err, errsize) < 0)
         return -1;
     memset(&ss, 0, sizeof(ss));
     if (inet_pton(AF_INET, ep.host, &sin->sin_addr) == 1) {
