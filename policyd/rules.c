@@ -36,7 +36,6 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 
-#include <ctype.h>
 #include <errno.h>
 #include <glob.h>
 #include <pcre2.h>
@@ -50,6 +49,7 @@
 #include "lines.h"
 #include "log.h"
 #include "rules.h"
+#include "rxlit.h"
 
 #define RULES_LINE_MAX 4096
 #define RULES_DOMAIN_MAX 255
@@ -559,163 +559,17 @@ static void rules_add_literal(struct rules_ctx *ctx, enum rules_kind kind, const
         t->max_len = klen;
 }
 
-/* One atom of a regex, as far as the prefilter needs to know. */
-struct rules_atom {
-    char ch;          /* the literal character (lowercased), or the syntax character */
-    unsigned lit : 1; /* a literal at the top level, not quantified */
-    unsigned end : 1; /* an unescaped '$' at the top level */
-};
-
-/* The literal text every match must contain; pointers into the caller's buffer. */
-struct rules_literals {
-    const char *prefix, *suffix, *infix;
-    size_t prefix_len, suffix_len, infix_len;
-};
-
-/* Skip a character class starting at re[i] == '['; the index just past its ']'. */
-static size_t rules_re_skip_class(const char *re, size_t len, size_t i)
-{
-    i++;
-    if (i < len && re[i] == '^')
-        i++;
-    if (i < len && re[i] == ']')
-        i++; /* a ']' first is literal */
-    while (i < len && re[i] != ']') {
-        if (re[i] == '[' && i + 1 < len && strchr(":.=", re[i + 1]) != NULL) {
-            /* [:alpha:], [.x.], [=x=]: skip to the matching ":]" (or ".]", "=]") */
-            const char *end = memmem(re + i + 2, len - i - 2, (char[]){re[i + 1], ']'}, 2);
-
-            if (end == NULL)
-                return 0;
-            i = (size_t)(end - re) + 2;
-            continue;
-        }
-        i += re[i] == '\\' ? 2 : 1;
-    }
-    return i < len ? i + 1 : 0;
-}
-
-/* Whether re[i..len) starts a {n}, {n,} or {n,m} quantifier; its length, or 0. */
-static size_t rules_re_braces(const char *re, size_t len, size_t i)
-{
-    size_t j = i + 1, digits = 0;
-
-    while (j < len && isdigit((unsigned char)re[j]))
-        j++, digits++;
-    if (j < len && re[j] == ',') {
-        j++;
-        while (j < len && isdigit((unsigned char)re[j]))
-            j++, digits++;
-    }
-    return digits > 0 && j < len && re[j] == '}' ? j + 1 - i : 0;
-}
-
-/*
- * Split re into atoms (at most len). Returns their number, or 0 when nothing can be
- * said for certain: a top-level '|', a (?...) group or inline option, \Q...\E.
- */
-static size_t rules_re_atoms(const char *re, size_t len, struct rules_atom *at)
-{
-    size_t i = 0, n = 0, depth = 0;
-
-    if (memmem(re, len, "(?", 2) || memmem(re, len, "(*", 2) || memmem(re, len, "\\Q", 2) ||
-        memmem(re, len, "\\E", 2))
-        return 0; /* options, verbs, quoting: not worth understanding here */
-    while (i < len) {
-        struct rules_atom a = {re[i], 0, 0};
-        size_t next = i + 1;
-
-        if (re[i] == '\\' && i + 1 < len) {
-            /* Letter escapes that take an argument (\x2e, \cA, \pL, \g1, \k<n>, \0, \12)
-             * would need parsing: only escapes that stand alone are understood. */
-            if (isalnum((unsigned char)re[i + 1]) &&
-                !strchr("dDwWsShHvVRNXbBAzZGKaefnrt", re[i + 1]))
-                return 0;
-            a.ch = re[i + 1];
-            a.lit = depth == 0 && !isalnum((unsigned char)re[i + 1]);
-            next = i + 2;
-        } else if (re[i] == '[') {
-            if ((next = rules_re_skip_class(re, len, i)) == 0)
-                return 0;
-        } else if (re[i] == '{') {
-            size_t q = rules_re_braces(re, len, i); /* else a literal '{', kept as syntax */
-
-            next = i + (q ? q : 1);
-        } else if (re[i] == '(') {
-            depth++;
-        } else if (re[i] == ')') {
-            depth -= depth > 0;
-        } else if (re[i] == '|' && depth == 0) {
-            return 0;
-        } else if (re[i] == '$') {
-            a.end = depth == 0;
-        } else {
-            a.lit = depth == 0 && strchr(".^*+?}]", re[i]) == NULL;
-        }
-        /* A quantified atom is not fixed. */
-        if (next < len && strchr("*+?{", re[next]) != NULL)
-            a.lit = 0;
-        a.ch = (char)tolower((unsigned char)a.ch);
-        at[n++] = a;
-        i = next;
-    }
-    return n;
-}
-
-/*
- * The literal text every match of re must contain, lowercased (rules are caseless and
- * keys lowercase): the run right after a leading ^ (prefix), the run right before a
- * trailing $ (suffix), and the longest run anywhere (infix). A run is consecutive
- * top-level literal atoms none of which is quantified. buf holds at least len bytes.
- */
-static void rules_re_literals(const char *re, size_t len, char *buf, struct rules_literals *out)
-{
-    struct rules_atom *at;
-    size_t n, i, j, k;
-
-    memset(out, 0, sizeof(*out));
-    if (len == 0 || (at = malloc(len * sizeof(*at))) == NULL)
-        return; /* no prefilter is always correct */
-    if ((n = rules_re_atoms(re, len, at)) == 0) {
-        free(at);
-        return;
-    }
-    for (i = 0; i < n; i++)
-        buf[i] = at[i].ch;
-    for (i = 0; i < n; i = j + 1) {
-        for (j = i; j < n && at[j].lit; j++)
-            ;
-        if (j - i > out->infix_len) {
-            out->infix = buf + i;
-            out->infix_len = j - i;
-        }
-    }
-    if (re[0] == '^') {
-        for (k = 1; k < n && at[k].lit; k++)
-            ;
-        out->prefix = buf + 1;
-        out->prefix_len = k - 1;
-    }
-    if (at[n - 1].end) {
-        for (k = n - 1; k > 0 && at[k - 1].lit; k--)
-            ;
-        out->suffix = buf + k;
-        out->suffix_len = n - 1 - k;
-    }
-    free(at);
-}
-
 /* Fill re's literal prefilter for the regex text re_text[0..len); 0 or -1 (memory). */
 static int rules_regex_prefilter(struct rules *r, struct rules_regex *re, const char *re_text,
                                  size_t len, int extended)
 {
     char buf[RULES_LINE_MAX];
-    struct rules_literals l;
+    struct rxlit l;
 
     memset(re, 0, sizeof(*re));
     if (extended || len > sizeof(buf))
         return 0; /* white space and comments would read as literals */
-    rules_re_literals(re_text, len, buf, &l);
+    rxlit_find(re_text, len, buf, &l);
     if (l.prefix_len > 0 && (re->prefix = rules_arena_copy(r, l.prefix, l.prefix_len)) == NULL)
         return -1;
     if (l.suffix_len > 0 && (re->suffix = rules_arena_copy(r, l.suffix, l.suffix_len)) == NULL)
