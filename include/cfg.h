@@ -49,6 +49,7 @@ struct cfg {
     unsigned max_connections;
     size_t max_request_size;
     unsigned idle_timeout_ms;
+    unsigned request_timeout_ms; /* a request once begun must be complete within this */
     char *user; /* NULL: do not drop privileges */
     char *group;
     char *pidfile;

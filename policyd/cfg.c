@@ -23,7 +23,7 @@
  *    directory of the configuration file; pidfile and unix sockets must be absolute.
  *  - Bounds: max_connections 1..1000000, max_request_size 16..1m (Postfix 3.12
  *    refuses keys over 10000 bytes, and every connection may hold this much),
- *    redis_timeout 1ms..1m, idle_timeout 1s..1d, redis_db 0..INT_MAX.
+ *    redis_timeout 1ms..1m, idle_timeout and request_timeout 1s..1d, redis_db 0..INT_MAX.
  *  - default_route = DUNNO means the same as an empty default_route.
  *  - An allow entry with host bits set past its prefix ("127.0.0.1/8") is a warning;
  *    the bits are ignored.
@@ -168,6 +168,8 @@ static const struct cfg_option cfg_options[] = {
      NULL, "10000", 0},
     {"idle_timeout", cfg_set_duration, CFG_OFF(idle_timeout_ms), 0, 1000, 86400000, "1s..1d", NULL,
      NULL, "300s", CFG_F_RESTART},
+    {"request_timeout", cfg_set_duration, CFG_OFF(request_timeout_ms), 0, 1000, 86400000,
+     "1s..1d", NULL, NULL, "10s", CFG_F_RESTART},
     {"user", cfg_set_string, CFG_OFF(user), 0, 0, 0, NULL, NULL, cfg_check_account, NULL,
      CFG_F_EMPTY_OK | CFG_F_RESTART},
     {"group", cfg_set_string, CFG_OFF(group), 0, 0, 0, NULL, NULL, cfg_check_account, NULL,

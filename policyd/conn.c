@@ -13,6 +13,9 @@
  * requests in flight per connection (reading pauses beyond that, like it does
  * while the peer does not read its answers); after the peer closes, the requests
  * it sent are still answered (waiting ones included) before the connection closes.
+ * request_timeout runs from the moment part of a request waits for the rest until
+ * the request is complete: time between requests, and time we do not read because
+ * the peer does not read its answers or every queue slot waits, does not count.
  */
 #include "config.h"
 
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -102,12 +106,15 @@ struct conn {
     struct conn_set *set;
     struct event *ev_read;
     struct event *ev_write;
+    struct event *ev_request; /* request_timeout, while a request is partly received */
     int fd;
     enum conn_proto proto;
     enum conn_state state;
     int write_wait; /* output blocked: reading is paused until it drains */
     int reading;    /* the read event (with the idle timeout) is armed */
     int eof;        /* the peer closed, or we are shutting down: no more input */
+    int timing;     /* ev_request is armed */
+    int took;       /* a request was taken from the input since the timer was armed */
     size_t scanned; /* policy: pending bytes known to hold no end of request */
     struct conn_buf in;
     struct conn_buf out;
@@ -124,7 +131,9 @@ struct conn_set {
     unsigned count;
     unsigned long waiting;
     struct conn_ctx ctx;
-    const struct timeval *idle_tv; /* libevent common timeout for idle connections */
+    const struct timeval *idle_tv;    /* libevent common timeout for idle connections */
+    const struct timeval *request_tv; /* the same for request_timeout; NULL: no limit */
+    struct log_limit timeout_limit;   /* "request not complete" lines */
     int draining;
     void (*drained)(void *arg);
     void *drained_arg;
@@ -449,6 +458,7 @@ static enum conn_progress conn_socketmap_process(struct conn *c)
         }
         c->in.off += used;
         c->requests++;
+        c->took = 1;
         if (r == NULL || conn_socketmap_request(r, payload, plen) < 0) {
             log_err("%s: out of memory; closing", c->peer);
             conn_close_after_write(c);
@@ -522,6 +532,7 @@ static enum conn_progress conn_policy_process(struct conn *c)
         c->in.off += used;
         c->scanned = 0;
         c->requests++;
+        c->took = 1;
         r = conn_req_new(c);
         if (r == NULL || conn_policy_request(r, &req) < 0) {
             log_err("%s: out of memory; closing", c->peer);
@@ -637,6 +648,46 @@ static int conn_write(struct conn *c)
 }
 
 /*
+ * Time the request the peer is sending: armed when part of a request waits for
+ * the rest while we read, re-armed when a new request has begun since, disarmed
+ * when none is partly received or we are not reading.
+ */
+static void conn_time_request(struct conn *c)
+{
+    int partial = c->reading && c->in.off < c->in.len;
+
+    if (c->set->request_tv == NULL)
+        return;
+    if (partial && (!c->timing || c->took)) {
+        event_add(c->ev_request, c->set->request_tv);
+        c->timing = 1;
+    } else if (!partial && c->timing) {
+        event_del(c->ev_request);
+        c->timing = 0;
+    }
+    c->took = 0;
+}
+
+/* A request was not complete within request_timeout: close (logged, rate-limited). */
+static void conn_request_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+    unsigned long quiet;
+
+    c->timing = 0;
+    if (log_limit_pass(&c->set->timeout_limit, time(NULL), &quiet)) {
+        if (quiet)
+            log_warn("%s: request not complete within request_timeout; closing (and %lu more "
+                     "closed in the last second)",
+                     c->peer, quiet);
+        else
+            log_warn("%s: request not complete within request_timeout; closing", c->peer);
+    }
+    conn_close_after_write(c);
+    conn_pump(c);
+}
+
+/*
  * The one place that moves a connection on: answer complete requests, write the
  * answers, and leave at most one event armed (read with the idle timeout, or
  * write while the peer is not reading; none while every queue slot waits for a
@@ -670,6 +721,7 @@ static int conn_pump(struct conn *c)
                     c->reading = 0;
                 }
                 event_add(c->ev_write, c->set->idle_tv);
+                conn_time_request(c);
             }
             return 0;
         }
@@ -691,6 +743,7 @@ static int conn_pump(struct conn *c)
         event_del(c->ev_read);
         c->reading = 0;
     }
+    conn_time_request(c);
     return 0;
 }
 
@@ -744,7 +797,12 @@ struct conn_set *conn_set_new(const struct conn_ctx *ctx)
     idle.tv_sec = ctx->idle_timeout_ms / 1000;
     idle.tv_usec = (ctx->idle_timeout_ms % 1000) * 1000;
     s->idle_tv = event_base_init_common_timeout(ctx->base, &idle);
-    if (s->idle_tv == NULL) {
+    if (ctx->request_timeout_ms > 0) {
+        idle.tv_sec = ctx->request_timeout_ms / 1000;
+        idle.tv_usec = (ctx->request_timeout_ms % 1000) * 1000;
+        s->request_tv = event_base_init_common_timeout(ctx->base, &idle);
+    }
+    if (s->idle_tv == NULL || (ctx->request_timeout_ms > 0 && s->request_tv == NULL)) {
         free(s);
         return NULL;
     }
@@ -822,7 +880,8 @@ struct conn *conn_new(struct conn_set *s, int fd, const char *peer)
     snprintf(c->peer, sizeof(c->peer), "%s", peer);
     c->ev_read = event_new(s->ctx.base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
     c->ev_write = event_new(s->ctx.base, fd, EV_WRITE | EV_PERSIST, conn_write_cb, c);
-    if (c->ev_read == NULL || c->ev_write == NULL)
+    c->ev_request = evtimer_new(s->ctx.base, conn_request_cb, c);
+    if (c->ev_read == NULL || c->ev_write == NULL || c->ev_request == NULL)
         goto fail;
     event_add(c->ev_read, s->idle_tv);
     c->reading = 1;
@@ -835,6 +894,8 @@ fail:
             event_free(c->ev_read);
         if (c->ev_write)
             event_free(c->ev_write);
+        if (c->ev_request)
+            event_free(c->ev_request);
         free(c);
     }
     close(fd);
@@ -853,6 +914,7 @@ void conn_free(struct conn *c)
     log_debug(2, "%s: closed after %lu requests", c->peer, c->requests);
     event_free(c->ev_read);
     event_free(c->ev_write);
+    event_free(c->ev_request);
     close(c->fd);
     free(c->in.data);
     free(c->out.data);

@@ -78,6 +78,8 @@ static const char *test_cfg_render(const struct cfg *c, const char *field)
         snprintf(buf, sizeof(buf), "%zu", c->max_request_size);
     else if (strcmp(field, "idle_timeout") == 0)
         snprintf(buf, sizeof(buf), "%u", c->idle_timeout_ms);
+    else if (strcmp(field, "request_timeout") == 0)
+        snprintf(buf, sizeof(buf), "%u", c->request_timeout_ms);
     else if (strcmp(field, "user") == 0)
         return TEST_STR(user);
     else if (strcmp(field, "group") == 0)
@@ -351,6 +353,13 @@ static const struct test_cfg_case test_cfg_cases[] = {
     OK("idle_timeout = 1d", "idle_timeout", "86400000"),
     BAD("idle_timeout = 999ms", "t.conf:1: idle_timeout: \"999ms\" is out of range 1s..1d"),
     BAD("idle_timeout = 2d", "t.conf:1: idle_timeout: \"2d\" is out of range 1s..1d"),
+    /* request_timeout */
+    OK("request_timeout = 1s", "request_timeout", "1000"),
+    OK("request_timeout = 1500ms", "request_timeout", "1500"),
+    OK("request_timeout = 1d", "request_timeout", "86400000"),
+    BAD("request_timeout = 999ms",
+        "t.conf:1: request_timeout: \"999ms\" is out of range 1s..1d"),
+    BAD("request_timeout = 0", "t.conf:1: request_timeout: \"0\" is out of range 1s..1d"),
     BAD("idle_timeout = 10S",
         "t.conf:1: idle_timeout: \"10S\" is not a duration (like 500ms, 30s, 5m, 1h, 1d)"),
     /* pidfile */
@@ -462,6 +471,7 @@ static void test_cfg_defaults(void)
         {"max_connections", "1024"},
         {"max_request_size", "10000"},
         {"idle_timeout", "300000"},
+        {"request_timeout", "10000"},
         {"user", "(null)"},
         {"group", "(null)"},
         {"pidfile", "/run/policyd/policyd.pid"},

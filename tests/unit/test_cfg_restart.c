@@ -37,6 +37,7 @@ static const struct test_change test_changes[] = {
     {"redis_prefix = other:\n", "redis_prefix"},
     {"redis_timeout = 501ms\n", "redis_timeout"},
     {"idle_timeout = 301s\n", "idle_timeout"},
+    {"request_timeout = 11s\n", "request_timeout"},
     {"user = nobody\n", "user"},
     {"group = nogroup\n", "group"},
     {"pidfile = /run/other.pid\n", "pidfile"},
