@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -27,6 +28,9 @@
 
 /* Accepts per listener event, so one busy listener cannot starve the rest. */
 #define SERVER_ACCEPT_BATCH 64
+/* Descriptors besides connections and listeners: Redis (2), logging, signals, the
+ * reload thread's files and pipe, notify, and room for what comes. */
+#define SERVER_FD_MARGIN 64
 
 struct server_listener {
     struct server *srv;
@@ -58,6 +62,7 @@ struct server {
     struct event *ev_resume; /* re-enables accepting after running out of descriptors */
     /* for "refused" and "too many" log lines */
     struct log_limit refused_limit;
+    struct log_limit emfile_limit; /* "accept: Too many open files" */
 };
 
 /* Parse the snapshot's allow list into binary networks (validated by cfg already). */
@@ -398,7 +403,15 @@ static void server_pause_accept(struct server *srv)
     struct timeval tv = {0, 100000};
     size_t i;
 
-    log_err("accept: %s; pausing for 100 ms", strerror(errno));
+    unsigned long quiet;
+
+    if (log_limit_pass(&srv->emfile_limit, time(NULL), &quiet)) {
+        if (quiet)
+            log_err("accept: %s; pausing for 100 ms (and %lu more pauses in the last second)",
+                    strerror(errno), quiet);
+        else
+            log_err("accept: %s; pausing for 100 ms", strerror(errno));
+    }
     for (i = 0; i < srv->nls; i++)
         event_del(srv->ls[i].ev);
     event_add(srv->ev_resume, &tv);
@@ -462,6 +475,39 @@ static void server_accept_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/*
+ * Raise the soft limit on open files to what max_connections needs (one descriptor
+ * per connection, the listeners and SERVER_FD_MARGIN), never above the hard limit
+ * and never lower than it is; warn when the hard limit is too low for it.
+ */
+static void server_raise_nofile(const struct server *srv, const struct cfg *cfg)
+{
+    rlim_t need = (rlim_t)cfg->max_connections + srv->nls + SERVER_FD_MARGIN;
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        rlim_t old = rl.rlim_cur;
+
+        rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ? rl.rlim_max : need;
+        if (rl.rlim_cur > old && setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            log_warn("cannot raise the open files limit from %llu to %llu: %s",
+                     (unsigned long long)old, (unsigned long long)rl.rlim_cur, strerror(errno));
+        else if (rl.rlim_cur > old)
+            log_debug(1, "open files limit raised from %llu to %llu", (unsigned long long)old,
+                      (unsigned long long)rl.rlim_cur);
+    }
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+        log_warn("max_connections = %u needs %llu open files, but the hard limit is %llu: "
+                 "connections beyond about %llu will wait (raise LimitNOFILE= or ulimit -Hn)",
+                 cfg->max_connections, (unsigned long long)need,
+                 (unsigned long long)rl.rlim_max,
+                 rl.rlim_max > need - cfg->max_connections
+                     ? (unsigned long long)(rl.rlim_max - (need - cfg->max_connections))
+                     : 0ULL);
+}
+
 /* The current snapshot, for connections (struct conn_ctx). */
 static struct snapshot *server_current(void *arg)
 {
@@ -485,6 +531,7 @@ int server_start(struct server *srv, struct event_base *base)
     ctx.snapshot = server_current;
     ctx.arg = srv;
     srv->base = base;
+    server_raise_nofile(srv, snapshot_cfg(srv->snap));
     srv->conns = conn_set_new(&ctx);
     srv->ev_resume = evtimer_new(base, server_resume_cb, srv);
     if (srv->conns == NULL || srv->ev_resume == NULL)
@@ -518,6 +565,8 @@ void server_swap(struct server *srv, struct snapshot *snap)
     server_log_restart_only(srv->boot, cfg);
     if (server_load_allow(srv, cfg) < 0)
         log_err("reload: out of memory; keeping the old allow list");
+    if (cfg->max_connections != snapshot_cfg(srv->snap)->max_connections)
+        server_raise_nofile(srv, cfg);
     snapshot_unref(srv->snap);
     srv->snap = snap;
 }
