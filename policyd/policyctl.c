@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <hiredis/hiredis.h>
@@ -34,6 +36,8 @@
 #define POLICYCTL_QUERY_TIMEOUT_S 5
 /* Largest socketmap reply (Postfix's limit) plus the netstring frame. */
 #define POLICYCTL_REPLY_MAX (100000 + 16)
+/* Largest HTTP answer read from metrics_listen. */
+#define POLICYCTL_METRICS_MAX (4 * 1024 * 1024)
 
 /* Print usage to f. */
 static void policyctl_usage(FILE *f)
@@ -45,6 +49,7 @@ static void policyctl_usage(FILE *f)
             "  override del PATTERN\n"
             "  override list\n"
             "  query ADDRESS...\n"
+            "  stats\n"
             "  check\n"
             "  -c FILE  configuration file (default %s)\n",
             POLICYCTL_DEFAULT_CONFIG);
@@ -472,10 +477,9 @@ done:
     return ret;
 }
 
-/* Connect to the first inet or unix endpoint of `listen`: a socket, or -1 after printing why. */
-static int policyctl_daemon(const struct cfg *cfg)
+/* Connect to an inet or unix endpoint of the daemon: a socket, or -1 after printing why. */
+static int policyctl_connect(const char *ep)
 {
-    const char *ep = cfg->nlisten > 0 ? cfg->listen[0] : NULL;
     struct timeval tv = {POLICYCTL_QUERY_TIMEOUT_S, 0};
     struct addrinfo hints, *res = NULL, *ai;
     struct endpoint e;
@@ -483,10 +487,6 @@ static int policyctl_daemon(const struct cfg *cfg)
     const char *host;
     int fd = -1, rc;
 
-    if (ep == NULL) {
-        fprintf(stderr, "policyctl: %s: no listen endpoint\n", cfg->path);
-        return -1;
-    }
     if (endpoint_parse(ep, "inet", &e, err, sizeof(err)) < 0) {
         fprintf(stderr, "policyctl: %s: %s\n", ep, err);
         return -1;
@@ -534,6 +534,16 @@ fail:
     if (fd >= 0)
         close(fd);
     return -1;
+}
+
+/* Connect to the first endpoint of `listen`: a socket, or -1 after printing why. */
+static int policyctl_daemon(const struct cfg *cfg)
+{
+    if (cfg->nlisten == 0) {
+        fprintf(stderr, "policyctl: %s: no listen endpoint\n", cfg->path);
+        return -1;
+    }
+    return policyctl_connect(cfg->listen[0]);
 }
 
 /* Write all of buf: 0 or -1. */
@@ -623,6 +633,306 @@ static int policyctl_query(const struct cfg *cfg, int argc, char **argv)
     return ret;
 }
 
+/* One sample of the daemon's exposition: pointers into the response body. */
+struct policyctl_sample {
+    const char *name;
+    const char *labels; /* between the braces, "" without */
+    double value;
+};
+
+/* A parsed scrape of /metrics. */
+struct policyctl_scrape {
+    char *body;
+    struct policyctl_sample *s;
+    size_t n;
+};
+
+/*
+ * GET path from the daemon's metrics_listen (HTTP/1.0: the daemon closes after the
+ * answer). *status is the HTTP status, *body a new NUL-terminated string. 0, or -1
+ * after printing why.
+ */
+static int policyctl_http_get(const struct cfg *cfg, const char *path, int *status, char **body)
+{
+    const char *why = "out of memory";
+    char req[128], *buf = NULL, *p;
+    size_t have = 0, cap = 65536;
+    ssize_t got;
+    int fd, n;
+
+    if (cfg->metrics_listen == NULL) {
+        fprintf(stderr, "policyctl: %s: metrics_listen is not set\n", cfg->path);
+        return -1;
+    }
+    if ((fd = policyctl_connect(cfg->metrics_listen)) < 0)
+        return -1;
+    n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: policyd\r\n\r\n", path);
+    if ((buf = malloc(cap + 1)) == NULL)
+        goto fail;
+    if (policyctl_write_all(fd, req, (size_t)n) < 0) {
+        why = strerror(errno);
+        goto fail;
+    }
+    for (;;) {
+        if (have == cap) {
+            why = "answer too long";
+            if (cap >= POLICYCTL_METRICS_MAX || (p = realloc(buf, cap * 2 + 1)) == NULL)
+                goto fail;
+            buf = p;
+            cap *= 2;
+        }
+        got = read(fd, buf + have, cap - have);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            why = strerror(errno);
+            goto fail;
+        }
+        if (got == 0)
+            break;
+        have += (size_t)got;
+    }
+    buf[have] = '\0';
+    close(fd);
+    if (sscanf(buf, "HTTP/1.%*d %d", status) != 1 || (p = strstr(buf, "\r\n\r\n")) == NULL) {
+        fprintf(stderr, "policyctl: %s: not an HTTP answer\n", cfg->metrics_listen);
+        free(buf);
+        return -1;
+    }
+    memmove(buf, p + 4, have - (size_t)(p + 4 - buf) + 1);
+    *body = buf;
+    return 0;
+fail:
+    fprintf(stderr, "policyctl: %s: no answer: %s\n", cfg->metrics_listen, why);
+    free(buf);
+    close(fd);
+    return -1;
+}
+
+/* Split the text exposition in body into samples (body is cut in place). 0 or -1. */
+static int policyctl_parse_scrape(char *body, struct policyctl_scrape *sc)
+{
+    char *line, *next, *sp, *brace;
+    size_t cap = 0;
+
+    sc->body = body;
+    for (line = body; line != NULL && *line != '\0'; line = next) {
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        if (line[0] == '#' || (sp = strrchr(line, ' ')) == NULL)
+            continue;
+        *sp = '\0';
+        if (sc->n == cap) {
+            struct policyctl_sample *s = realloc(sc->s, (cap ? cap * 2 : 64) * sizeof(*s));
+
+            if (s == NULL)
+                return -1;
+            sc->s = s;
+            cap = cap ? cap * 2 : 64;
+        }
+        sc->s[sc->n].name = line;
+        sc->s[sc->n].labels = "";
+        if ((brace = strchr(line, '{')) != NULL && sp > brace && sp[-1] == '}') {
+            *brace = '\0';
+            sp[-1] = '\0';
+            sc->s[sc->n].labels = brace + 1;
+        }
+        sc->s[sc->n].value = strtod(sp + 1, NULL); /* "+Inf" too */
+        sc->n++;
+    }
+    return 0;
+}
+
+/* The value of label key in labels ("a=\"x\",b=\"y\"") into buf; "" when absent. */
+static const char *policyctl_label(const char *labels, const char *key, char *buf, size_t size)
+{
+    size_t klen = strlen(key), n;
+    const char *p = labels, *end;
+
+    buf[0] = '\0';
+    while ((p = strstr(p, key)) != NULL) {
+        if ((p == labels || p[-1] == ',') && strncmp(p + klen, "=\"", 2) == 0) {
+            p += klen + 2;
+            end = strchr(p, '"');
+            n = end ? (size_t)(end - p) : strlen(p);
+            log_escape(buf, size, p, n);
+            break;
+        }
+        p += klen;
+    }
+    return buf;
+}
+
+/* The sum of the samples of name whose label key is value (key NULL: all); -1: none. */
+static double policyctl_sum(const struct policyctl_scrape *sc, const char *name, const char *key,
+                            const char *value)
+{
+    double sum = -1;
+    char buf[64];
+    size_t i;
+
+    for (i = 0; i < sc->n; i++) {
+        if (strcmp(sc->s[i].name, name) != 0 ||
+            (key && strcmp(policyctl_label(sc->s[i].labels, key, buf, sizeof(buf)), value) != 0))
+            continue;
+        sum = (sum < 0 ? 0 : sum) + sc->s[i].value;
+    }
+    return sum;
+}
+
+/*
+ * Print "VALUE N, VALUE N" for the samples of name by label key, in the daemon's
+ * order, zeros left out (filter: only samples whose label fkey is fvalue).
+ */
+static void policyctl_print_by(const struct policyctl_scrape *sc, const char *name, const char *key,
+                               const char *fkey, const char *fvalue)
+{
+    char buf[64], fbuf[64];
+    const char *sep = "";
+    size_t i;
+
+    for (i = 0; i < sc->n; i++) {
+        if (strcmp(sc->s[i].name, name) != 0 || sc->s[i].value == 0 ||
+            (fkey && strcmp(policyctl_label(sc->s[i].labels, fkey, fbuf, sizeof(fbuf)), fvalue)))
+            continue;
+        printf("%s%s %.0f", sep, policyctl_label(sc->s[i].labels, key, buf, sizeof(buf)),
+               sc->s[i].value);
+        sep = ", ";
+    }
+}
+
+/* The upper bound of the bucket that holds quantile q of the duration histogram, in s. */
+static double policyctl_quantile(const struct policyctl_scrape *sc, double count, double q)
+{
+    const char *name = "policyd_lookup_duration_seconds_bucket";
+    char buf[64];
+    size_t i;
+
+    for (i = 0; i < sc->n; i++)
+        if (strcmp(sc->s[i].name, name) == 0 && sc->s[i].value >= q * count)
+            return strtod(policyctl_label(sc->s[i].labels, "le", buf, sizeof(buf)), NULL);
+    return -1;
+}
+
+/* Print a duration in s as "N us" or "N ms". */
+static void policyctl_print_duration(double s)
+{
+    if (isinf(s))
+        printf("over 1 s");
+    else if (s < 0.001)
+        printf("%.0f us", s * 1e6);
+    else
+        printf("%.3g ms", s * 1e3);
+}
+
+/* The lookups, decisions and duration lines. */
+static void policyctl_stats_lookups(const struct policyctl_scrape *sc)
+{
+    static const char *const maps[] = {"transport", "explain", "policy"};
+    double count = policyctl_sum(sc, "policyd_lookup_duration_seconds_count", NULL, NULL);
+    double sum = policyctl_sum(sc, "policyd_lookup_duration_seconds_sum", NULL, NULL);
+    size_t i;
+
+    for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+        printf("%-12s %s %.0f", i == 0 ? "lookups" : "", maps[i],
+               policyctl_sum(sc, "policyd_lookups_total", "map", maps[i]));
+        if (policyctl_sum(sc, "policyd_lookups_total", "map", maps[i]) > 0) {
+            printf(": ");
+            policyctl_print_by(sc, "policyd_lookups_total", "result", "map", maps[i]);
+        }
+        printf("\n");
+    }
+    printf("%-12s ", "decided by");
+    policyctl_print_by(sc, "policyd_decisions_total", "source", NULL, NULL);
+    printf("\n%-12s ", "duration");
+    if (count > 0) {
+        printf("mean ");
+        policyctl_print_duration(sum / count);
+        printf(", 50%% under ");
+        policyctl_print_duration(policyctl_quantile(sc, count, 0.5));
+        printf(", 99%% under ");
+        policyctl_print_duration(policyctl_quantile(sc, count, 0.99));
+    } else {
+        printf("no lookups yet");
+    }
+    printf("\n");
+}
+
+/* The connections, rules, reloads and Redis lines. */
+static void policyctl_stats_state(const struct policyctl_scrape *sc)
+{
+    double at = policyctl_sum(sc, "policyd_last_reload_success_timestamp_seconds", NULL, NULL);
+    double age = policyctl_sum(sc, "policyd_redis_view_age_seconds", NULL, NULL);
+    time_t t = (time_t)at;
+    char when[64] = "?";
+    struct tm tm;
+
+    printf("%-12s %.0f open, %.0f accepted, refused: ", "connections",
+           policyctl_sum(sc, "policyd_connections", NULL, NULL),
+           policyctl_sum(sc, "policyd_connections_total", NULL, NULL));
+    policyctl_print_by(sc, "policyd_connections_refused_total", "reason", NULL, NULL);
+    if (policyctl_sum(sc, "policyd_connections_refused_total", NULL, NULL) == 0)
+        printf("none");
+    printf("\n%-12s %.0f rules from %.0f files, %.0f routes\n", "rules",
+           policyctl_sum(sc, "policyd_rules", NULL, NULL),
+           policyctl_sum(sc, "policyd_rule_files", NULL, NULL),
+           policyctl_sum(sc, "policyd_routes", NULL, NULL));
+    if (at > 0 && gmtime_r(&t, &tm) != NULL)
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    printf("%-12s %.0f ok, %.0f failed; running rules loaded %s\n", "reloads",
+           policyctl_sum(sc, "policyd_reloads_total", "result", "ok"),
+           policyctl_sum(sc, "policyd_reloads_total", "result", "failed"), when);
+    if (policyctl_sum(sc, "policyd_redis_up", NULL, NULL) < 0) {
+        printf("%-12s not configured\n", "redis");
+        return;
+    }
+    printf("%-12s %s, %.0f overrides, ", "redis",
+           policyctl_sum(sc, "policyd_redis_up", NULL, NULL) > 0 ? "up" : "down",
+           policyctl_sum(sc, "policyd_overrides", NULL, NULL));
+    if (isinf(age))
+        printf("view never loaded\n");
+    else if (age <= 0)
+        printf("view in sync\n");
+    else
+        printf("view %.0f s behind\n", age);
+}
+
+/* stats: the daemon's counters from its /metrics, and /healthz, for a terminal. */
+static int policyctl_stats(const struct cfg *cfg)
+{
+    struct policyctl_scrape sc;
+    char *health = NULL, esc[256];
+    int status, hstatus;
+
+    memset(&sc, 0, sizeof(sc));
+    if (policyctl_http_get(cfg, "/metrics", &status, &sc.body) < 0)
+        return POLICYCTL_ERROR;
+    if (status != 200 || policyctl_http_get(cfg, "/healthz", &hstatus, &health) < 0) {
+        if (status != 200)
+            fprintf(stderr, "policyctl: %s: /metrics answered HTTP %d\n", cfg->metrics_listen,
+                    status);
+        free(sc.body);
+        return POLICYCTL_ERROR;
+    }
+    if (policyctl_parse_scrape(sc.body, &sc) < 0) {
+        fprintf(stderr, "policyctl: out of memory\n");
+        free(sc.s);
+        free(sc.body);
+        free(health);
+        return POLICYCTL_ERROR;
+    }
+    health[strcspn(health, "\r\n")] = '\0';
+    printf("%-12s %s (HTTP %d)\n", "health", log_escape(esc, sizeof(esc), health, strlen(health)),
+           hstatus);
+    policyctl_stats_lookups(&sc);
+    policyctl_stats_state(&sc);
+    free(sc.s);
+    free(sc.body);
+    free(health);
+    return POLICYCTL_OK;
+}
+
 /* override SUBCOMMAND ...; argv[0] is the subcommand. */
 static int policyctl_override(const struct cfg *cfg, int argc, char **argv)
 {
@@ -689,7 +999,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[0], "check") == 0 && argc == 1)
         return snapshot_check(path, stdout, stderr) == 0 ? POLICYCTL_OK : POLICYCTL_NOTFOUND;
     if (!(strcmp(argv[0], "override") == 0 && argc >= 2) &&
-        !(strcmp(argv[0], "query") == 0 && argc >= 2)) {
+        !(strcmp(argv[0], "query") == 0 && argc >= 2) &&
+        !(strcmp(argv[0], "stats") == 0 && argc == 1)) {
         policyctl_usage(stderr);
         return POLICYCTL_ERROR;
     }
@@ -697,6 +1008,8 @@ int main(int argc, char **argv)
         return POLICYCTL_ERROR;
     if (strcmp(argv[0], "query") == 0)
         ret = policyctl_query(cfg, argc - 1, argv + 1);
+    else if (strcmp(argv[0], "stats") == 0)
+        ret = policyctl_stats(cfg);
     else
         ret = policyctl_override(cfg, argc - 1, argv + 1);
     cfg_free(cfg);

@@ -4,10 +4,12 @@
 # once it is (and while Redis is away again); lookups of every kind move the counters
 # by exactly the lookups sent; the real `promtool check metrics` accepts a live scrape;
 # no label carries a domain or address; the allow list applies to the metrics listener
-# (also after a reload); reloads, connections, Redis up and the overrides are counted.
+# (also after a reload); reloads, connections, Redis up and the overrides are counted;
+# policyctl stats prints the same numbers.
 . "$top_srcdir/tests/integration/redis-lib.sh"
 need /usr/bin/python3 promtool
 
+PCTL="$top_builddir/policyd/policyctl"
 M_PORT=$(free_port)
 R_PORT=$(free_port) # Redis comes up on this port only later
 SMART="smtp:[127.0.0.1]:2525"
@@ -112,6 +114,13 @@ scrape "$T/s0.prom"
 ok $? "/metrics answers 200"
 is "$(mval "$T/s0.prom" policyd_redis_up)" "0" "policyd_redis_up 0 before Redis runs"
 is "$(mval "$T/s0.prom" policyd_redis_view_age_seconds)" "+Inf" "policyd_redis_view_age_seconds +Inf before the view was ever loaded"
+$PCTL -c "$T/policyd.conf" stats >"$T/stats0.out" 2>&1
+ok $? "policyctl stats exits 0 while policyd is unhealthy"
+grep -qx "health       overrides not loaded from Redis yet (HTTP 503)" "$T/stats0.out" &&
+    grep -qx "redis        down, 0 overrides, view never loaded" "$T/stats0.out" &&
+    grep -qx "duration     no lookups yet" "$T/stats0.out"
+ok $? "policyctl stats: unhealthy, Redis down, view never loaded, no lookups yet"
+[ "$TAP_FAILED" -gt 0 ] && sed 's/^/#   /' "$T/stats0.out"
 got=$($PDCLIENT sockmap 127.0.0.1 "$PD_PORT" "transport x@aol.com" "transport x@aol.com" \
     "transport x@aol.com" "transport *" | tr '\n' '|')
 is "$got" "TEMP routing overrides not loaded from Redis yet|TEMP routing overrides not loaded from Redis yet|TEMP routing overrides not loaded from Redis yet|OK smtp:|" \
@@ -179,6 +188,31 @@ is "$(($(mval "$T/s1.prom" policyd_connections_total) - $(mval "$T/s0.prom" poli
     "5" "policyd_connections_total moved by the 5 connections made"
 awk '/^policyd_lookup_duration_seconds_sum/ { exit !($2 > 0) }' "$T/s1.prom"
 ok $? "the duration histogram has a positive sum"
+
+# --- policyctl stats: the same numbers, in short -------------------------------------------
+$PCTL -c "$T/policyd.conf" stats >"$T/stats1.out" 2>&1
+ok $? "policyctl stats exits 0"
+want="health       ok (HTTP 200)
+lookups      transport 15: notfound 2, found 9, temp 3, error 1
+             explain 3: found 3
+             policy 7: notfound 1, found 4, temp 2
+decided by   none 8, override 3, rule 10, default 4"
+is "$(head -5 "$T/stats1.out")" "$want" "policyctl stats: health, lookups by map and result, decisions"
+grep -q -E "^duration     mean [0-9.]+ [um]s, 50% under [0-9.]+ [um]s, 99% under ([0-9.]+ [um]s|over 1 s)\$" \
+    "$T/stats1.out"
+ok $? "policyctl stats: the mean duration and two quantile bounds"
+grep -qx "rules        3 rules from 1 files, 2 routes" "$T/stats1.out" &&
+    grep -qx "redis        up, 1 overrides, view in sync" "$T/stats1.out" &&
+    grep -q -E "^reloads      0 ok, 0 failed; running rules loaded [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC\$" \
+        "$T/stats1.out" &&
+    grep -q -E "^connections  [0-9]+ open, 5 accepted, refused: none\$" "$T/stats1.out"
+ok $? "policyctl stats: rules, Redis, reloads and connections"
+[ "$TAP_FAILED" -gt 0 ] && sed 's/^/#   /' "$T/stats1.out"
+grep -v '^metrics_listen' "$T/policyd.conf" >"$T/nometrics.conf"
+$PCTL -c "$T/nometrics.conf" stats >"$T/out" 2>"$T/err"; rc=$?
+is "$rc:$(cat "$T/out")" "2:" "policyctl stats without metrics_listen: exit 2, nothing on stdout"
+grep -q "metrics_listen is not set" "$T/err"
+ok $? "and says metrics_listen is not set"
 
 # --- the real promtool, and no domain in any label ---------------------------------------
 promtool check metrics <"$T/s1.prom" >"$T/promtool.out" 2>&1
