@@ -7,6 +7,10 @@
 #                         distcheck), then run it again under ASan+UBSan
 #   contrib/dev.sh bench  build, then run the benchmark table (make bench; also
 #                         installs postfwd, the policy-protocol comparison)
+#   contrib/dev.sh package [OUTDIR]
+#                         build the Debian package (dpkg-buildpackage -us -uc -b), run
+#                         lintian, install it, check it, purge it again
+#                         (contrib/debian-package.sh; also installs debhelper, lintian)
 #   contrib/dev.sh fuzz [SECONDS]
 #                         build the libFuzzer targets with clang in build/fuzz, run each
 #                         one for SECONDS (default 300), one after another, and merge what
@@ -131,6 +135,11 @@ test)
     (cd build/asan && make -j"$(nproc)" check) || status=1
     exit $status
     ;;
+package)
+    packages="$packages debhelper dh-autoreconf lintian fakeroot"
+    dev_install
+    exec bash contrib/debian-package.sh "${2:-}"
+    ;;
 fuzz)
     secs=${2:-300}
     case $secs in '' | *[!0-9]*) echo "usage: contrib/dev.sh fuzz [SECONDS]" >&2; exit 2 ;; esac
@@ -139,7 +148,7 @@ fuzz)
     dev_fuzz "$secs"
     ;;
 *)
-    echo "usage: contrib/dev.sh run|test|bench|fuzz [SECONDS]" >&2
+    echo "usage: contrib/dev.sh run|test|bench|package [OUTDIR]|fuzz [SECONDS]" >&2
     exit 2
     ;;
 esac
