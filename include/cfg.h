@@ -57,6 +57,14 @@ struct cfg {
     int log_facility;
     int log_lookups;
     char *metrics_listen; /* NULL: no HTTP metrics; else "inet:ADDRESS:PORT" (numeric) */
+
+    char *dns_resolver; /* "system" or IP[@PORT] forwarders (checked by dns_resolver_check) */
+    unsigned dns_timeout_ms;
+    unsigned dns_min_ttl_ms, dns_max_ttl_ms, dns_error_ttl_ms;
+    size_t dns_cache_size;
+    int mx_match_any; /* mx_match: 0 lowest (default), 1 any */
+    int dnssec;
+    char *dnssec_trust_anchor;
 };
 
 /*

@@ -24,9 +24,10 @@ int idn_to_alabel(const char *dom, size_t len, char *out, size_t outsize, size_t
 /*
  * A rule or override pattern with its domain in A-label form: "bücher.de",
  * ".bücher.de." and "u@bücher.de" become "xn--bcher-kva.de", ".xn--bcher-kva.de" and
- * "u@xn--bcher-kva.de" (the domain is what follows the first '@', or a leading '.';
- * one trailing dot is dropped). An ASCII pattern is left as it is: *out = pattern.
- * Otherwise *out = buf (size > IDN_DOMAIN_MAX + the prefix). 0, or -1 with err.
+ * "u@xn--bcher-kva.de" (the domain is what follows the first '@', or a leading
+ * "mx:" and/or '.'; one trailing dot is dropped). The caller keeps regexes away. An ASCII pattern
+ * is left as it is: *out = pattern. Otherwise *out = buf (size > IDN_DOMAIN_MAX + the prefix). 0,
+ * or -1 with err.
  */
 int idn_pattern(const char *pattern, size_t len, char *buf, size_t size, const char **out,
                 size_t *out_len, char *err, size_t errlen);

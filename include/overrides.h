@@ -15,7 +15,8 @@ struct override_hit {
     size_t pattern_len;
     const char *value; /* the ROUTE as stored in Redis */
     size_t value_len;
-    int64_t ttl_ms; /* remaining time to live, -1 when the key has none */
+    int64_t ttl_ms;      /* remaining time to live, -1 when the key has none */
+    const char *mx_host; /* overrides_lookup_mx: the MX host that matched (borrowed), else NULL */
 };
 
 /* Returns a new, empty, not yet loaded view (NULL on allocation failure). */
@@ -27,8 +28,8 @@ void overrides_free(struct overrides *o);
 #define OVERRIDES_VALUE_MAX 65536
 
 /*
- * Set pattern -> value (both copied; value at most OVERRIDES_VALUE_MAX bytes). expire_at_ms is an absolute time on the
- * monotonic clock in ms, 0 for no expiry. 0, or -1 on allocation failure (or a
+ * Set pattern -> value (both copied; value at most OVERRIDES_VALUE_MAX bytes). expire_at_ms is an
+ * absolute time on the monotonic clock in ms, 0 for no expiry. 0, or -1 on allocation failure (or a
  * pattern or value over its limit).
  */
 int overrides_set(struct overrides *o, const char *pattern, size_t pattern_len, const char *value,
@@ -53,8 +54,21 @@ int overrides_lookup(const struct overrides *o, const struct addr *key, uint64_t
                      struct override_hit *hit);
 
 /*
- * Check that p[0..len) is a valid override PATTERN (SPEC section 4): "example.com",
- * ".example.com" or "user@example.com", already lowercase, at most
+ * MX overrides ("mx:HOST", "mx:.SUFFIX") for the selected MX hosts of a domain: an
+ * exact host first (in the hosts' order), then the longest ".suffix" of any host.
+ * 1 (found, *hit filled) or 0; accept as for overrides_lookup.
+ */
+int overrides_lookup_mx(const struct overrides *o, const char *const *hosts, size_t n,
+                        uint64_t now_ms, int (*accept)(const char *value, size_t len, void *arg),
+                        void *arg, struct override_hit *hit);
+
+/* Whether the view holds any MX override: then every key needs its MX (SPEC 7). */
+int overrides_have_mx(const struct overrides *o);
+
+/*
+ * Check that p[0..len) is a valid override PATTERN (SPEC sections 4 and 7):
+ * "example.com", ".example.com", "user@example.com", "mx:host.example" or
+ * "mx:.example.com", already lowercase, at most
  * OVERRIDES_PATTERN_MAX bytes, no control characters, no white space in the domain,
  * a domain in UTF-8 convertible to its A-label form (the view stores and finds
  * patterns in that form: overrides_set, _del and _get accept either spelling).

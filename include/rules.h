@@ -16,8 +16,19 @@ struct rule_hit {
     size_t result_len;
     const char *file;
     unsigned line;
-    const char *pattern; /* as written in the file */
+    const char *pattern; /* as written in the file (IDN domains in A-label form) */
+    const char *
+        mx_host; /* the MX host an mx: rule matched (borrowed from the rules_mx given), else NULL */
 };
+
+/* The selected MX hosts of a key's domain (lowercase A-label, no trailing dot). */
+struct rules_mx {
+    const char *const *hosts;
+    size_t count; /* 0: null MX or NXDOMAIN, no mx: rule matches */
+};
+
+/* rules_match_mx's answer when an mx: rule must be tried and the MX is not known. */
+#define RULES_NEED_MX 2
 
 /* Returns a new, empty rule set (NULL on allocation failure). */
 struct rules *rules_new(void);
@@ -49,5 +60,17 @@ size_t rules_file_count(const struct rules *r);
  * safe: one rules object is matched from one thread at a time.
  */
 int rules_match(const struct rules *r, const struct addr *key, struct rule_hit *hit);
+
+/*
+ * The same with mx: rules (mx:HOST, mx:.SUFFIX, mx:/REGEX/FLAGS) matched against the
+ * hosts in mx. With mx NULL (not known yet) it returns RULES_NEED_MX when an mx: rule
+ * comes before every other matching rule, so a key that an earlier rule decides
+ * never waits for DNS; call again with the hosts. rules_match is this with mx NULL.
+ */
+int rules_match_mx(const struct rules *r, const struct addr *key, const struct rules_mx *mx,
+                   struct rule_hit *hit);
+
+/* Whether the set has any mx: rule. */
+int rules_have_mx(const struct rules *r);
 
 #endif

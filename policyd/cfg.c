@@ -45,6 +45,7 @@
 #include "cfg.h"
 #include "endpoint.h"
 #include "lines.h"
+#include "dns.h"
 #include "log.h"
 
 #ifndef SYSCONFDIR
@@ -112,11 +113,18 @@ static cfg_setter cfg_set_string, cfg_set_list, cfg_set_duration, cfg_set_size, 
     cfg_set_int, cfg_set_bool, cfg_set_mode, cfg_set_enum, cfg_set_facility, cfg_set_route,
     cfg_set_default;
 static cfg_checker cfg_check_listen, cfg_check_redis, cfg_check_allow, cfg_check_path,
-    cfg_check_abspath, cfg_check_account, cfg_check_prefix, cfg_check_metrics;
+    cfg_check_abspath, cfg_check_account, cfg_check_prefix, cfg_check_metrics,
+    cfg_check_resolver;
 
 static const struct cfg_enum cfg_unavailable_values[] = {
     {"tempfail", CFG_UNAVAILABLE_TEMPFAIL},
     {"rules", CFG_UNAVAILABLE_RULES},
+    {NULL, 0},
+};
+
+static const struct cfg_enum cfg_mx_match_values[] = {
+    {"lowest", 0},
+    {"any", 1},
     {NULL, 0},
 };
 
@@ -183,6 +191,23 @@ static const struct cfg_option cfg_options[] = {
     {"log_lookups", cfg_set_bool, CFG_OFF(log_lookups), 0, 0, 0, NULL, NULL, NULL, "no", 0},
     {"metrics_listen", cfg_set_string, CFG_OFF(metrics_listen), 0, 0, 0, NULL, NULL,
      cfg_check_metrics, NULL, CFG_F_EMPTY_OK | CFG_F_RESTART},
+    {"dns_resolver", cfg_set_string, CFG_OFF(dns_resolver), 0, 0, 0, NULL, NULL, cfg_check_resolver,
+     "system", CFG_F_SPACES | CFG_F_RESTART},
+    {"dns_timeout", cfg_set_duration, CFG_OFF(dns_timeout_ms), 0, 10, 60000, "10ms..1m", NULL, NULL,
+     "5s", CFG_F_RESTART},
+    {"dns_min_ttl", cfg_set_duration, CFG_OFF(dns_min_ttl_ms), 0, 0, 86400000, "0..1d", NULL, NULL,
+     "60s", CFG_F_RESTART},
+    {"dns_max_ttl", cfg_set_duration, CFG_OFF(dns_max_ttl_ms), 0, 1000, 604800000, "1s..7d", NULL,
+     NULL, "1h", CFG_F_RESTART},
+    {"dns_error_ttl", cfg_set_duration, CFG_OFF(dns_error_ttl_ms), 0, 0, 3600000, "0..1h", NULL,
+     NULL, "5s", CFG_F_RESTART},
+    {"dns_cache_size", cfg_set_size, CFG_OFF(dns_cache_size), 0, 1, 100000000, "1..100m", NULL,
+     NULL, "100000", CFG_F_RESTART},
+    {"mx_match", cfg_set_enum, CFG_OFF(mx_match_any), 0, 0, 0, NULL, cfg_mx_match_values, NULL,
+     "lowest", 0},
+    {"dnssec", cfg_set_bool, CFG_OFF(dnssec), 0, 0, 0, NULL, NULL, NULL, "no", CFG_F_RESTART},
+    {"dnssec_trust_anchor", cfg_set_string, CFG_OFF(dnssec_trust_anchor), 0, 0, 0, NULL, NULL,
+     cfg_check_path, "/usr/share/dns/root.key", CFG_F_RELPATH | CFG_F_RESTART},
 };
 
 #define CFG_NOPTIONS (sizeof(cfg_options) / sizeof(cfg_options[0]))
@@ -389,6 +414,12 @@ static int cfg_check_abspath(struct cfg_state *st, const char *item, char *err, 
         return -1;
     }
     return cfg_check_path(st, item, err, errsize);
+}
+
+/* Check dns_resolver: "system" or IP[@PORT] forwarders. */
+static int cfg_check_resolver(struct cfg_state *st, const char *item, char *err, size_t errsize)
+{
+    return dns_resolver_check(item, err, errsize);
 }
 
 /* Check a user or group name: [A-Za-z0-9._-], not starting with '-' (looked up by name at start).
@@ -894,6 +925,9 @@ static void cfg_check_pairs(struct cfg_state *st)
     if (st->c->redis_username != NULL && st->c->redis_password_file == NULL)
         cfg_error(st, o ? st->seen[o - cfg_options] : 0,
                   "redis_username needs redis_password_file (an ACL user logs in with a password)");
+    o = cfg_option_find("dns_min_ttl");
+    if (st->c->dns_min_ttl_ms > st->c->dns_max_ttl_ms)
+        cfg_error(st, o ? st->seen[o - cfg_options] : 0, "dns_min_ttl is over dns_max_ttl");
 }
 
 /* The directory part of file ("/etc/policyd" for "/etc/policyd/policyd.conf"), or NULL. */
@@ -928,6 +962,8 @@ void cfg_free(struct cfg *c)
     free(c->default_route);
     free(c->redis);
     free(c->redis_username);
+    free(c->dns_resolver);
+    free(c->dnssec_trust_anchor);
     free(c->redis_password_file);
     free(c->redis_prefix);
     free(c->user);

@@ -309,6 +309,8 @@ static int conn_req_decided(struct conn_req *r, const struct decision *dec)
         rc = conn_req_verb(r, dec->answer == DECIDE_NOTFOUND ? "DUNNO"
                               : dec->answer == DECIDE_TEMP
                                   ? "DEFER_IF_PERMIT 4.3.0 routing data temporarily unavailable"
+                              : dec->answer == DECIDE_DNS_TEMP
+                                  ? "DEFER_IF_PERMIT 4.4.3 MX lookup of the recipient domain failed"
                                   : "DEFER_IF_PERMIT 4.3.0 rule matching failed");
     } else if (dec->answer == DECIDE_FOUND) {
         rc = conn_req_reply(r, SOCKMAP_OK, dec->result, dec->result_len);
@@ -316,6 +318,10 @@ static int conn_req_decided(struct conn_req *r, const struct decision *dec)
         rc = conn_req_reply(r, SOCKMAP_NOTFOUND, "", 0);
     } else if (dec->answer == DECIDE_TEMP) {
         rc = conn_req_reply(r, SOCKMAP_TEMP, "routing overrides not loaded from Redis yet", 43);
+    } else if (dec->answer == DECIDE_DNS_TEMP) {
+        n = (size_t)snprintf(line, sizeof(line), "MX lookup of the recipient domain failed: %s",
+                             dec->mx.status ? dec->mx.status : "?");
+        rc = conn_req_reply(r, SOCKMAP_TEMP, line, n < sizeof(line) ? n : sizeof(line) - 1);
     } else {
         rc = conn_req_reply(r, SOCKMAP_TEMP, "rule matching failed", 20);
     }

@@ -85,7 +85,8 @@ int idn_pattern(const char *pattern, size_t len, char *buf, size_t size, const c
                 size_t *out_len, char *err, size_t errlen)
 {
     const char *at = memchr(pattern, '@', len);
-    size_t head = at ? (size_t)(at + 1 - pattern) : (size_t)(len > 0 && pattern[0] == '.'), dlen;
+    size_t mx = len > 3 && memcmp(pattern, "mx:", 3) == 0 ? 3 : 0, dlen;
+    size_t head = at ? (size_t)(at + 1 - pattern) : mx + (len > mx && pattern[mx] == '.');
 
     *out = pattern;
     *out_len = len;

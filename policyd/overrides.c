@@ -34,6 +34,7 @@ struct overrides_table {
     size_t cap;   /* power of two, or 0 before the first insert */
     size_t count; /* live entries */
     size_t used;  /* live entries + tombstones */
+    size_t mx;    /* live entries whose pattern is an MX pattern ("mx:...") */
     uint64_t seed;
 };
 
@@ -44,6 +45,12 @@ struct overrides {
 
 static struct overrides_entry overrides_tomb_entry;
 #define OVERRIDES_TOMB (&overrides_tomb_entry)
+
+/* Is p[0..len) an MX pattern ("mx:HOST" or "mx:.SUFFIX")? */
+static int overrides_is_mx(const char *p, size_t len)
+{
+    return len > 3 && memcmp(p, "mx:", 3) == 0;
+}
 
 /* A per-table random seed so hash collisions cannot be planned from outside. */
 static uint64_t overrides_seed(void)
@@ -96,7 +103,7 @@ static void overrides_table_free(struct overrides_table *t)
             free(t->slots[i].e);
     free(t->slots);
     t->slots = NULL;
-    t->cap = t->count = t->used = 0;
+    t->cap = t->count = t->used = t->mx = 0;
 }
 
 /* Free the view; accepts NULL. */
@@ -141,6 +148,7 @@ static void overrides_place(struct overrides_table *t, uint64_t h, struct overri
     t->slots[i].hash = h;
     t->slots[i].e = e;
     t->count++;
+    t->mx += overrides_is_mx(e->data, e->pattern_len);
 }
 
 /* Rebuild the table with room for at least one more entry: 0, or -1 on allocation failure. */
@@ -213,6 +221,7 @@ int overrides_set(struct overrides *o, const char *pattern, size_t pattern_len, 
 /* Turn slot i into a tombstone (or an empty slot when nothing probes past it). */
 static void overrides_remove_at(struct overrides_table *t, size_t i)
 {
+    t->mx -= overrides_is_mx(t->slots[i].e->data, t->slots[i].e->pattern_len);
     free(t->slots[i].e);
     t->count--;
     if (t->slots[(i + 1) & (t->cap - 1)].e == NULL) {
@@ -287,6 +296,7 @@ static int overrides_try(const struct overrides *o, const char *p, size_t len, u
     hit->value = e->data + e->pattern_len + 1;
     hit->value_len = e->value_len;
     hit->ttl_ms = e->expire_at == 0 ? -1 : (int64_t)(e->expire_at - now_ms);
+    hit->mx_host = NULL;
     return 1;
 }
 
@@ -298,6 +308,9 @@ int overrides_lookup(const struct overrides *o, const struct addr *key, uint64_t
     size_t i;
 
     if (key->wildcard || o->t.count == 0)
+        return 0;
+    /* A key can never name an MX pattern: "u@mx:x" is no MX override's key. */
+    if (key->domain != NULL && overrides_is_mx(key->domain, key->domain_len))
         return 0;
     if (key->address != NULL &&
         overrides_try(o, key->address, key->address_len, now_ms, accept, arg, hit))
@@ -312,6 +325,53 @@ int overrides_lookup(const struct overrides *o, const struct addr *key, uint64_t
             overrides_try(o, key->domain + i, key->domain_len - i, now_ms, accept, arg, hit))
             return 1;
     return 0;
+}
+
+/* Look up the MX overrides for hosts; see overrides.h. */
+int overrides_lookup_mx(const struct overrides *o, const char *const *hosts, size_t n,
+                        uint64_t now_ms, int (*accept)(const char *value, size_t len, void *arg),
+                        void *arg, struct override_hit *hit)
+{
+    char buf[3 + OVERRIDES_PATTERN_MAX];
+    struct override_hit h;
+    size_t i, j, len, best = 0;
+
+    if (o->t.mx == 0)
+        return 0;
+    memcpy(buf, "mx:", 3);
+    for (i = 0; i < n; i++) { /* exact hosts first, in their order */
+        len = strlen(hosts[i]);
+        if (len > OVERRIDES_PATTERN_MAX - 3)
+            continue;
+        memcpy(buf + 3, hosts[i], len);
+        if (overrides_try(o, buf, 3 + len, now_ms, accept, arg, hit)) {
+            hit->mx_host = hosts[i];
+            return 1;
+        }
+    }
+    for (i = 0; i < n; i++) { /* then the longest ".suffix" of any host */
+        len = strlen(hosts[i]);
+        if (len > OVERRIDES_PATTERN_MAX - 3)
+            continue;
+        for (j = 1; j < len && len - j > best; j++) {
+            if (hosts[i][j] != '.')
+                continue;
+            memcpy(buf + 3, hosts[i] + j, len - j);
+            if (overrides_try(o, buf, 3 + len - j, now_ms, accept, arg, &h)) {
+                best = len - j;
+                *hit = h;
+                hit->mx_host = hosts[i];
+                break;
+            }
+        }
+    }
+    return best > 0;
+}
+
+/* Whether the view holds any MX override (expired ones not yet purged included). */
+int overrides_have_mx(const struct overrides *o)
+{
+    return o->t.mx > 0;
 }
 
 /* Check a domain (no leading dot): labels of printable, non-space, lowercase bytes. */
@@ -393,6 +453,17 @@ int overrides_check_pattern(const char *p, size_t len, char *err, size_t errsize
     const char *conv;
     size_t conv_len;
 
+    if (overrides_is_mx(p, len)) {
+        if (p[3] == '/') {
+            snprintf(err, errsize, "an MX regex is for rule files only: use mx:HOST or mx:.SUFFIX");
+            return -1;
+        }
+        if (memchr(p, '@', len) != NULL) {
+            snprintf(err, errsize, "invalid character in domain");
+            return -1;
+        }
+        p += 3, len -= 3; /* the rest is checked as a domain or .domain */
+    }
     if (overrides_check_written(p, len, err, errsize) < 0)
         return -1;
     if (idn_pattern(p, len, buf, sizeof(buf), &conv, &conv_len, why, sizeof(why)) < 0) {
@@ -435,6 +506,7 @@ size_t overrides_expire(struct overrides *o, uint64_t now_ms)
 
         if (e == NULL || e == OVERRIDES_TOMB || e->expire_at == 0 || e->expire_at > now_ms)
             continue;
+        t->mx -= overrides_is_mx(e->data, e->pattern_len);
         free(e);
         t->slots[i].e = OVERRIDES_TOMB;
         t->count--;

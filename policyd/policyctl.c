@@ -185,8 +185,8 @@ static char *policyctl_key(const struct cfg *cfg, char *pattern)
             pattern[i] = (char)(pattern[i] - 'A' + 'a');
     if (overrides_check_pattern(pattern, i, err, sizeof(err)) < 0) {
         fprintf(stderr,
-                "policyctl: pattern \"%s\": %s (expected example.com, .example.com or "
-                "user@example.com)\n",
+                "policyctl: pattern \"%s\": %s (expected example.com, .example.com, "
+                "user@example.com, mx:HOST or mx:.SUFFIX)\n",
                 log_escape(esc, sizeof(esc), pattern, i), err);
         return NULL;
     }

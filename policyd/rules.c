@@ -102,6 +102,15 @@ struct rules_regex {
     uint16_t prefix_len, suffix_len, infix_len;
 };
 
+/* An mx: rule: host, .suffix (text as compared, lowercase A-label) or regex. */
+struct rules_mxrule {
+    uint32_t index;
+    int kind; /* RULES_MX_HOST, RULES_MX_SUFFIX (text starts with '.'), RULES_MX_REGEX */
+    const char *text;
+    size_t len;
+    struct rules_regex re; /* RULES_MX_REGEX */
+};
+
 struct rules {
     struct rules_chunk *arena;
     struct rules_rule *rule;
@@ -111,7 +120,9 @@ struct rules {
     struct rules_table exact, parent, address;
     struct rules_regex *regex;
     size_t nregex, capregex;
-    uint32_t star; /* lowest index of a `*` rule, or RULES_NONE */
+    uint32_t star;           /* lowest index of a `*` rule, or RULES_NONE */
+    struct rules_mxrule *mx; /* mx: rules in rule order */
+    size_t nmx, capmx;
     pcre2_match_data *md;
     pcre2_match_context *mctx;
     int finished;
@@ -130,7 +141,22 @@ struct rules_ctx {
     size_t errors, warnings, suppressed;
 };
 
-enum rules_kind { RULES_EXACT, RULES_PARENT, RULES_ADDRESS, RULES_REGEX, RULES_STAR };
+enum rules_kind {
+    RULES_EXACT,
+    RULES_PARENT,
+    RULES_ADDRESS,
+    RULES_REGEX,
+    RULES_STAR,
+    RULES_MX_HOST,
+    RULES_MX_SUFFIX,
+    RULES_MX_REGEX
+};
+
+/* Length of the "mx:" prefix when s[0..len) starts with it, else 0. */
+static size_t rules_mx_prefix(const char *s, size_t len)
+{
+    return len > 3 && memcmp(s, "mx:", 3) == 0 ? 3 : 0;
+}
 
 /* Returns a new, empty rule set. */
 struct rules *rules_new(void)
@@ -432,10 +458,10 @@ static int rules_check_literal(struct rules_ctx *ctx, const char *s, size_t len,
 /* Length of the pattern token at s (a regex may hold blanks); 0 when a regex is unclosed. */
 static size_t rules_pattern_span(const char *s, size_t len)
 {
-    size_t i = 0;
+    size_t i = rules_mx_prefix(s, len);
 
-    if (s[0] == '/') {
-        for (i = 1; i < len && s[i] != '/'; i++)
+    if (s[i] == '/') {
+        for (i++; i < len && s[i] != '/'; i++)
             if (s[i] == '\\' && i + 1 < len)
                 i++;
         if (i >= len)
@@ -584,41 +610,60 @@ static int rules_regex_prefilter(struct rules *r, struct rules_regex *re, const 
     return 0;
 }
 
-/* Compile and add a regex rule written as pat[0..plen) = /REGEX/FLAGS. */
-static void rules_add_regex(struct rules_ctx *ctx, const char *pat, size_t plen, const char *result,
-                            size_t rlen)
+/*
+ * Compile re[0..len) = /REGEX/FLAGS (shown as pat[0..plen) in messages); the code,
+ * with *relen and *extended set, or NULL when an error was reported.
+ */
+static pcre2_code *rules_compile(struct rules_ctx *ctx, const char *re, size_t len, const char *pat,
+                                 size_t plen, size_t *relen, int *extended)
 {
-    struct rules *r = ctx->r;
     uint32_t opts = PCRE2_CASELESS | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C;
-    const char *end = pat + 1, *copy;
+    const char *end = re + 1;
     char quoted[RULES_QUOTE_MAX + 4], msg[256];
     pcre2_code *code;
     PCRE2_SIZE off;
-    size_t relen, i;
-    uint32_t index;
+    size_t i;
     int ec, bad = 0;
 
     while (*end != '/')
         end += *end == '\\' ? 2 : 1;
-    relen = (size_t)(end - pat - 1);
-    for (i = (size_t)(end + 1 - pat); i < plen; i++) {
-        if (pat[i] == 'x')
+    *relen = (size_t)(end - re - 1);
+    for (i = (size_t)(end + 1 - re); i < len; i++) {
+        if (re[i] == 'x')
             opts |= PCRE2_EXTENDED;
-        else if (pat[i] != 'i') {
-            rules_err(ctx, "unknown regex flag '%c' (known: i, x)", pat[i]);
+        else if (re[i] != 'i') {
+            rules_err(ctx, "unknown regex flag '%c' (known: i, x)", re[i]);
             bad = 1;
         }
     }
     if (bad)
-        return;
-    code = pcre2_compile((PCRE2_SPTR)(pat + 1), relen, opts, &ec, &off, NULL);
+        return NULL;
+    code = pcre2_compile((PCRE2_SPTR)(re + 1), *relen, opts, &ec, &off, NULL);
     if (code == NULL) {
         if (pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof(msg)) < 0)
             snprintf(msg, sizeof(msg), "error %d", ec);
         rules_err(ctx, "bad regex %s: %s at offset %zu",
                   log_escape_file(quoted, sizeof(quoted), pat, plen), msg, (size_t)off);
-        return;
+        return NULL;
     }
+    *extended = (opts & PCRE2_EXTENDED) != 0;
+    return code;
+}
+
+/* Compile and add a regex rule written as pat[0..plen) = /REGEX/FLAGS. */
+static void rules_add_regex(struct rules_ctx *ctx, const char *pat, size_t plen, const char *result,
+                            size_t rlen)
+{
+    struct rules *r = ctx->r;
+    const char *copy;
+    pcre2_code *code;
+    size_t relen;
+    uint32_t index;
+    int extended;
+
+    code = rules_compile(ctx, pat, plen, pat, plen, &relen, &extended);
+    if (code == NULL)
+        return;
     if (memchr(pat + 1, '@', relen) != NULL)
         rules_warn(ctx, "regex contains '@' but is matched against the domain, not the address");
     if (rules_grow((void **)&r->regex, &r->capregex, r->nregex, sizeof(*r->regex)) < 0)
@@ -628,12 +673,62 @@ static void rules_add_regex(struct rules_ctx *ctx, const char *pat, size_t plen,
         pcre2_code_free(code);
         return;
     }
-    if (rules_regex_prefilter(r, &r->regex[r->nregex], pat + 1, relen,
-                              (opts & PCRE2_EXTENDED) != 0) < 0)
+    if (rules_regex_prefilter(r, &r->regex[r->nregex], pat + 1, relen, extended) < 0)
         goto fail;
     r->regex[r->nregex].code = code;
     r->regex[r->nregex].index = index;
     r->nregex++;
+    return;
+fail:
+    pcre2_code_free(code);
+    rules_err(ctx, "out of memory");
+}
+
+/*
+ * Add an mx: rule written as pat[0..plen): mx:HOST, mx:.SUFFIX (checked as domains
+ * by rules_check_pattern) or mx:/REGEX/FLAGS, matched against MX host names.
+ */
+static void rules_add_mx(struct rules_ctx *ctx, enum rules_kind kind, const char *pat, size_t plen,
+                         const char *result, size_t rlen)
+{
+    struct rules *r = ctx->r;
+    struct rules_mxrule *m;
+    const char *copy, *text = pat + 3;
+    size_t len = plen - 3, relen = 0, i;
+    pcre2_code *code = NULL;
+    char *lower = NULL;
+    int extended = 0;
+
+    if (kind == RULES_MX_REGEX) {
+        code = rules_compile(ctx, text, len, pat, plen, &relen, &extended);
+        if (code == NULL)
+            return;
+    } else {
+        if (len > 1 && text[len - 1] == '.')
+            len--; /* one trailing dot is ignored */
+        if ((lower = rules_arena_copy(r, text, len)) == NULL)
+            goto fail;
+        for (i = 0; i < len; i++)
+            if (lower[i] >= 'A' && lower[i] <= 'Z')
+                lower[i] = (char)(lower[i] + 32);
+    }
+    if (rules_grow((void **)&r->mx, &r->capmx, r->nmx, sizeof(*r->mx)) < 0)
+        goto fail;
+    m = &r->mx[r->nmx];
+    memset(m, 0, sizeof(*m));
+    m->index = rules_append(ctx, pat, plen, result, rlen, &copy);
+    if (m->index == RULES_NONE) {
+        pcre2_code_free(code);
+        return;
+    }
+    m->kind = kind;
+    m->text = lower;
+    m->len = len;
+    if (code != NULL && rules_regex_prefilter(r, &m->re, text + 1, relen, extended) < 0)
+        goto fail;
+    m->re.code = code;
+    m->re.index = m->index;
+    r->nmx++;
     return;
 fail:
     pcre2_code_free(code);
@@ -660,12 +755,24 @@ static int rules_check_pattern(struct rules_ctx *ctx, const char *pat, size_t pl
         *kind = RULES_REGEX;
         return 0;
     }
-    if (rules_check_literal(ctx, pat, plen, kind, err, sizeof(err)) < 0) {
-        rules_err(ctx, "bad pattern %s: %s", log_escape_file(quoted, sizeof(quoted), pat, plen),
-                  err);
-        return -1;
+    if (rules_mx_prefix(pat, plen)) {
+        const char *h = pat + 3;
+        size_t hlen = plen - 3;
+
+        *kind = h[0] == '/' ? RULES_MX_REGEX : h[0] == '.' ? RULES_MX_SUFFIX : RULES_MX_HOST;
+        if (*kind == RULES_MX_REGEX)
+            return 0;
+        if (hlen > 1 && h[hlen - 1] == '.')
+            hlen--;
+        if (*kind == RULES_MX_SUFFIX)
+            h++, hlen--;
+        if (rules_check_domain(h, hlen, err, sizeof(err)) == 0)
+            return 0;
+    } else if (rules_check_literal(ctx, pat, plen, kind, err, sizeof(err)) == 0) {
+        return 0;
     }
-    return 0;
+    rules_err(ctx, "bad pattern %s: %s", log_escape_file(quoted, sizeof(quoted), pat, plen), err);
+    return -1;
 }
 
 /*
@@ -693,7 +800,8 @@ static int rules_idn_pattern(struct rules_ctx *ctx, const char *s, size_t len, c
 
     *pat = s;
     *plen = len;
-    if (s[0] == '/' || idn_pattern(s, len, buf, size, pat, plen, err, sizeof(err)) == 0)
+    if (s[rules_mx_prefix(s, len)] == '/' ||
+        idn_pattern(s, len, buf, size, pat, plen, err, sizeof(err)) == 0)
         return 0;
     rules_err(ctx, "bad pattern %s: the domain cannot be converted to its A-label form: %s",
               log_escape_file(quoted, sizeof(quoted), s, len), err);
@@ -753,6 +861,8 @@ static void rules_parse_line(struct rules_ctx *ctx, const char *s, size_t len)
         return;
     if (kind == RULES_REGEX)
         rules_add_regex(ctx, pat, patlen, result, result_len);
+    else if (kind >= RULES_MX_HOST)
+        rules_add_mx(ctx, kind, pat, patlen, result, result_len);
     else
         rules_add_literal(ctx, kind, pat, patlen, result, result_len);
 }
@@ -771,6 +881,9 @@ void rules_free(struct rules *r)
     }
     for (i = 0; i < r->nregex; i++)
         pcre2_code_free(r->regex[i].code);
+    for (i = 0; i < r->nmx; i++)
+        pcre2_code_free(r->mx[i].re.code);
+    free(r->mx);
     pcre2_match_data_free(r->md);
     pcre2_match_context_free(r->mctx);
     free(r->regex);
@@ -904,6 +1017,9 @@ int rules_finish(struct rules *r, struct diag *d)
         return 0;
     for (i = 0; i < r->nregex; i++) /* else interpreted */
         r->regex[i].jit = rules_jit(r->regex[i].code);
+    for (i = 0; i < r->nmx; i++)
+        if (r->mx[i].re.code != NULL)
+            r->mx[i].re.jit = rules_jit(r->mx[i].re.code);
     r->md = pcre2_match_data_create(1, NULL);
     r->mctx = pcre2_match_context_create(NULL);
     if (r->md == NULL || r->mctx == NULL) {
@@ -972,35 +1088,91 @@ static int rules_regex_may_match(const struct rules_regex *re, const char *dom, 
     return 1;
 }
 
-/* First matching rule for key, in rule order; 1, 0 or -1 (regex resource limit). */
-int rules_match(const struct rules *r, const struct addr *key, struct rule_hit *hit)
+/* Match re against s[0..len): 1, 0, or -1 (resource limit). */
+static int rules_regex_run(const struct rules *r, const struct rules_regex *re, const char *s,
+                           size_t len)
+{
+    int rc;
+
+    if (r->md == NULL)
+        return -1; /* rules_finish was not called */
+    if (!rules_regex_may_match(re, s, len))
+        return 0;
+    if (re->jit)
+        rc = pcre2_jit_match(re->code, (PCRE2_SPTR)(s ? s : ""), len, 0, 0, r->md, r->mctx);
+    else
+        rc = pcre2_match(re->code, (PCRE2_SPTR)(s ? s : ""), len, 0, 0, r->md, r->mctx);
+    if (rc >= 0)
+        return 1;
+    return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+}
+
+/* Does the mx: rule m match the MX host h (NUL-terminated)? 1, 0 or -1. */
+static int rules_mx_host_matches(const struct rules *r, const struct rules_mxrule *m, const char *h)
+{
+    size_t len = strlen(h);
+
+    if (m->kind == RULES_MX_HOST)
+        return len == m->len && memcmp(h, m->text, len) == 0;
+    if (m->kind == RULES_MX_SUFFIX)
+        return len > m->len && memcmp(h + len - m->len, m->text, m->len) == 0;
+    return rules_regex_run(r, &m->re, h, len);
+}
+
+/*
+ * The first mx: rule before index `best` that matches one of the hosts (in their
+ * order); its index and *host, or best when none does. -1 on a regex failure.
+ */
+static int64_t rules_match_mxrules(const struct rules *r, const struct rules_mx *mx, uint32_t best,
+                                   const char **host)
+{
+    size_t i, j;
+
+    for (i = 0; i < r->nmx && r->mx[i].index < best; i++) {
+        for (j = 0; j < mx->count; j++) {
+            int rc = rules_mx_host_matches(r, &r->mx[i], mx->hosts[j]);
+
+            if (rc < 0)
+                return -1;
+            if (rc > 0) {
+                *host = mx->hosts[j];
+                return r->mx[i].index;
+            }
+        }
+    }
+    return best;
+}
+
+/* First matching rule for key, in rule order; see rules.h. */
+int rules_match_mx(const struct rules *r, const struct addr *key, const struct rules_mx *mx,
+                   struct rule_hit *hit)
 {
     const struct rules_rule *ru;
+    const char *host = NULL;
     uint32_t best;
+    int64_t m;
     size_t i;
 
     if (key->wildcard)
         return 0;
     best = rules_match_literal(r, key);
     for (i = 0; i < r->nregex && r->regex[i].index < best; i++) {
-        int rc;
+        int rc = rules_regex_run(r, &r->regex[i], key->domain, key->domain_len);
 
-        if (r->md == NULL)
-            return -1; /* rules_finish was not called */
-        if (!rules_regex_may_match(&r->regex[i], key->domain, key->domain_len))
-            continue;
-        if (r->regex[i].jit)
-            rc = pcre2_jit_match(r->regex[i].code, (PCRE2_SPTR)(key->domain ? key->domain : ""),
-                                 key->domain_len, 0, 0, r->md, r->mctx);
-        else
-            rc = pcre2_match(r->regex[i].code, (PCRE2_SPTR)(key->domain ? key->domain : ""),
-                             key->domain_len, 0, 0, r->md, r->mctx);
-        if (rc >= 0) {
+        if (rc < 0)
+            return -1;
+        if (rc > 0) {
             best = r->regex[i].index;
             break;
         }
-        if (rc != PCRE2_ERROR_NOMATCH)
+    }
+    if (r->nmx > 0 && r->mx[0].index < best) {
+        if (mx == NULL)
+            return RULES_NEED_MX;
+        m = rules_match_mxrules(r, mx, best, &host);
+        if (m < 0)
             return -1;
+        best = (uint32_t)m;
     }
     if (best == RULES_NONE)
         return 0;
@@ -1010,5 +1182,18 @@ int rules_match(const struct rules *r, const struct addr *key, struct rule_hit *
     hit->file = r->file[ru->file];
     hit->line = ru->line;
     hit->pattern = ru->pattern;
+    hit->mx_host = host;
     return 1;
+}
+
+/* First matching rule for key, in rule order, without MX hosts; see rules.h. */
+int rules_match(const struct rules *r, const struct addr *key, struct rule_hit *hit)
+{
+    return rules_match_mx(r, key, NULL, hit);
+}
+
+/* Whether any mx: rule exists. */
+int rules_have_mx(const struct rules *r)
+{
+    return r->nmx > 0;
 }

@@ -21,8 +21,10 @@
 #include "cfg.h"
 #include "conn.h"
 #include "diag.h"
+#include "dns.h"
 #include "endpoint.h"
 #include "log.h"
+#include "mxdecide.h"
 #include "server.h"
 #include "stats.h"
 
@@ -57,6 +59,8 @@ struct server {
     struct server_net *allow;
     size_t nallow;
     struct conn_set *conns; /* created by server_start */
+    struct dns *dns;        /* MX lookups (created by server_start) */
+    struct mxdecide *mx;    /* the decision step that waits for DNS */
     char *redis_prefix;
     int draining;
     struct event *ev_resume; /* re-enables accepting after running out of descriptors */
@@ -116,6 +120,8 @@ void server_free(struct server *srv)
     if (srv == NULL)
         return;
     conn_set_free(srv->conns);
+    dns_free(srv->dns); /* answers the lookups still waiting: their requests are freed */
+    mxdecide_free(srv->mx);
     for (i = 0; i < srv->nls; i++) {
         if (srv->ls[i].ev)
             event_free(srv->ls[i].ev);
@@ -516,12 +522,54 @@ static struct snapshot *server_current(void *arg)
     return srv->snap;
 }
 
+/* A lookup that waited for DNS is decided: hand the decision to its request. */
+static void server_req_done(void *arg, const struct decision *dec)
+{
+    conn_req_done(arg, dec);
+}
+
+/* The decide hook of connections: decide, waiting for DNS when an MX pattern needs it. */
+static int server_decide(void *arg, struct conn_req *req, struct decision *dec)
+{
+    struct server *srv = arg;
+
+    return mxdecide_decide(srv->mx, conn_req_snapshot(req), conn_req_key(req), dec, server_req_done,
+                           req);
+}
+
+/* Create the resolver and the decision step from the settings started with. */
+static int server_start_dns(struct server *srv, struct event_base *base)
+{
+    const struct cfg *cfg = snapshot_cfg(srv->snap);
+    struct dns_options o;
+    char err[512];
+
+    memset(&o, 0, sizeof(o));
+    o.resolver = cfg->dns_resolver;
+    o.timeout_ms = cfg->dns_timeout_ms;
+    o.min_ttl = cfg->dns_min_ttl_ms / 1000;
+    o.max_ttl = cfg->dns_max_ttl_ms / 1000;
+    o.error_ttl = cfg->dns_error_ttl_ms / 1000;
+    o.cache_size = cfg->dns_cache_size;
+    o.dnssec = cfg->dnssec;
+    o.trust_anchor = cfg->dnssec_trust_anchor;
+    srv->dns = dns_new(base, &o, err, sizeof(err));
+    if (srv->dns == NULL) {
+        log_err("DNS resolver: %s", err);
+        return -1;
+    }
+    srv->mx = mxdecide_new(srv->dns, srv->ov);
+    return srv->mx == NULL ? -1 : 0;
+}
+
 /* Start accepting on base. */
 int server_start(struct server *srv, struct event_base *base)
 {
     struct conn_ctx ctx;
     size_t i;
 
+    if (server_start_dns(srv, base) < 0)
+        return -1;
     memset(&ctx, 0, sizeof(ctx));
     ctx.base = base;
     ctx.idle_timeout_ms = snapshot_cfg(srv->snap)->idle_timeout_ms;
@@ -529,6 +577,7 @@ int server_start(struct server *srv, struct event_base *base)
     ctx.redis_prefix = srv->redis_prefix;
     ctx.ov = srv->ov;
     ctx.snapshot = server_current;
+    ctx.decide = server_decide;
     ctx.arg = srv;
     srv->base = base;
     server_raise_nofile(srv, snapshot_cfg(srv->snap));

@@ -44,9 +44,18 @@ static const struct test_change test_changes[] = {
     {"log_target = stderr\n", "log_target"},
     {"log_facility = local3\n", "log_facility"},
     {"metrics_listen = inet:127.0.0.1:9127\n", "metrics_listen"},
+    {"dns_resolver = 127.0.0.1@5353\n", "dns_resolver"},
+    {"dns_timeout = 1s\n", "dns_timeout"},
+    {"dns_min_ttl = 1s\n", "dns_min_ttl"},
+    {"dns_max_ttl = 2h\n", "dns_max_ttl"},
+    {"dns_error_ttl = 1s\n", "dns_error_ttl"},
+    {"dns_cache_size = 10\n", "dns_cache_size"},
+    {"dnssec = yes\n", "dnssec"},
+    {"dnssec_trust_anchor = /etc/root.key\n", "dnssec_trust_anchor"},
     /* reloadable settings are never reported */
     {"allow = 10.0.0.0/8\nmax_connections = 7\nmax_request_size = 100\nlog_lookups = yes\n"
-     "rules = /x/*.rules\nroute.a = smtp:[h]\ndefault_route = a\nredis_unavailable = rules\n",
+     "rules = /x/*.rules\nroute.a = smtp:[h]\ndefault_route = a\nredis_unavailable = rules\n"
+     "mx_match = any\n",
      ""},
     /* the same values as the defaults, written out: nothing changed */
     {"listen = inet:127.0.0.1:10027\nunix_mode = 660\nredis_prefix = policyd:\n"

@@ -268,10 +268,106 @@ static void test_idn(void)
     overrides_free(ov);
 }
 
+/* Decide key with the MX given (NULL: not known); returns the answer as test_decide does. */
+static const char *test_decide_mx(const struct snapshot *s, const struct overrides *ov,
+                                  const char *key, const struct decide_mx *mx, struct decision *dec)
+{
+    static char buf[512];
+    struct addr a;
+
+    if (addr_parse(key, strlen(key), buf, sizeof(buf), &a) < 0)
+        return "BADKEY";
+    decide_mx(s, ov, &a, 1000, mx, dec);
+    switch (dec->answer) {
+    case DECIDE_NEED_MX:
+        return "NEED_MX";
+    case DECIDE_DNS_TEMP:
+        return "DNS_TEMP";
+    case DECIDE_FOUND:
+        snprintf(buf, sizeof(buf), "%.*s", (int)dec->result_len, dec->result);
+        return buf;
+    case DECIDE_NOTFOUND:
+        return "NOTFOUND";
+    default:
+        return "OTHER";
+    }
+}
+
+/* MX patterns: lazy DNS, precedence (SPEC 7), failures, explain. */
+static void test_mx(void)
+{
+    static const char *const google[] = {"aspmx.l.google.com"};
+    static const struct decide_mx mx_google = {0, google, 1, "MX", 1, 300};
+    static const struct decide_mx mx_none = {0, NULL, 0, "null MX", 0, 60};
+    static const struct decide_mx mx_fail = {1, NULL, 0, "SERVFAIL", 0, 5};
+    struct overrides *ov = overrides_new();
+    struct snapshot *s;
+    struct decision dec;
+    char line[512];
+
+    test_write("a.rules", "literal.example smtp:[lit]\n"
+                          "mx:.google.com smtp:[google]\n"
+                          "after.example smtp:[after]\n");
+    test_write("b.rules", "# empty\n");
+    s = test_snapshot(conf_common);
+    is_str(test_decide_mx(s, NULL, "x@literal.example", NULL, &dec), "smtp:[lit]",
+           "a literal rule before the mx: rule needs no DNS");
+    is_str(test_decide_mx(s, NULL, "x@other.example", NULL, &dec), "NEED_MX",
+           "reaching the mx: rule needs the MX");
+    is_str(dec.mx_domain, "other.example", "  of the key's domain");
+    is_str(test_decide_mx(s, NULL, "x@after.example", NULL, &dec), "NEED_MX",
+           "a literal rule after the mx: rule waits for DNS too");
+    is_str(test_decide_mx(s, NULL,
+                          "x@B\xc3\xbc"
+                          "cher.de",
+                          NULL, &dec),
+           "NEED_MX", "an IDN key");
+    is_str(dec.mx_domain, "xn--bcher-kva.de", "  asks DNS for the A-label form");
+    is_str(test_decide_mx(s, NULL, "x@other.example", &mx_google, &dec), "smtp:[google]",
+           "the MX matches the mx: rule");
+    decide_explain(&dec, "", line, sizeof(line));
+    ok(strncmp(line, "smtp:[google] (rule ", 20) == 0, "explain starts with the answer");
+    ok(strstr(line, ": mx:.google.com via MX aspmx.l.google.com)") != NULL &&
+           strstr(line, "[MX of other.example: MX, cached, ttl=300s]") != NULL,
+       "explain names the MX host and the DNS outcome: %s", line);
+    is_str(test_decide_mx(s, NULL, "x@after.example", &mx_none, &dec), "smtp:[after]",
+           "null MX: the mx: rule does not match, evaluation goes on");
+    is_str(test_decide_mx(s, NULL, "x@after.example", &mx_fail, &dec), "DNS_TEMP",
+           "DNS failure where the MX is needed: temporary");
+    decide_explain(&dec, "", line, sizeof(line));
+    is_str(line, "TEMP (MX lookup of after.example failed: SERVFAIL)", "explain of the failure");
+    is_str(test_decide_mx(s, NULL, "x@literal.example", &mx_fail, &dec), "smtp:[lit]",
+           "a DNS failure does not matter where the MX is not needed");
+
+    overrides_set_loaded(ov, 1);
+    overrides_set(ov, "literal.example", 15, "smtp:[recipient-ov]", 19, 0);
+    is_str(test_decide_mx(s, ov, "x@literal.example", NULL, &dec), "smtp:[recipient-ov]",
+           "a recipient override needs no DNS");
+    overrides_set(ov, "mx:.l.google.com", 16, "smtp:[mx-ov]", 12, 0);
+    is_str(test_decide_mx(s, ov, "x@literal.example", NULL, &dec), "smtp:[recipient-ov]",
+           "a recipient override beats MX overrides, without DNS");
+    is_str(test_decide_mx(s, ov, "x@other.example", NULL, &dec), "NEED_MX",
+           "once MX overrides exist, a key needs its MX before the rules");
+    overrides_del(ov, "literal.example", 15);
+    is_str(test_decide_mx(s, ov, "x@literal.example", NULL, &dec), "NEED_MX",
+           "  even one a literal rule would decide");
+    is_str(test_decide_mx(s, ov, "x@literal.example", &mx_google, &dec), "smtp:[mx-ov]",
+           "an MX override beats the rules");
+    decide_explain(&dec, "policyd:", line, sizeof(line));
+    ok(strstr(line, "override policyd:route:mx:.l.google.com") != NULL &&
+           strstr(line, "via MX aspmx.l.google.com") != NULL,
+       "explain names the MX override and host: %s", line);
+    is_str(test_decide_mx(s, ov, "x@literal.example", &mx_none, &dec), "smtp:[lit]",
+           "no MX override matches: the rules");
+    snapshot_unref(s);
+    overrides_free(ov);
+}
+
 int main(void)
 {
     if (mkdtemp(test_dir) == NULL)
         return 1;
+    test_mx();
     test_rules_and_default();
     test_overrides();
     test_explain();

@@ -215,6 +215,44 @@ static void test_check_pattern(void)
                test_patterns[i].ok, test_patterns[i].p);
 }
 
+/* MX overrides: exact host first, then the longest suffix; keys never reach them. */
+static void test_mx(void)
+{
+    static const char *const hosts[] = {"a.mx.example.net", "b.mail.protection.outlook.com"};
+    struct overrides *o = overrides_new();
+    struct override_hit hit;
+    struct addr key;
+
+    is_int(overrides_have_mx(o), 0, "no MX override yet");
+    overrides_set(o, "mx:.outlook.com", 15, "short", 5, 0);
+    overrides_set(o, "mx:.protection.outlook.com", 26, "long", 4, 0);
+    is_int(overrides_have_mx(o), 1, "an MX override is known");
+    ok(overrides_lookup_mx(o, hosts, 2, 0, NULL, NULL, &hit) == 1 && hit.value_len == 4 &&
+           memcmp(hit.value, "long", 4) == 0,
+       "the longest suffix of any host wins");
+    overrides_set(o, "mx:a.mx.example.net", 19, "exact", 5, 0);
+    ok(overrides_lookup_mx(o, hosts, 2, 0, NULL, NULL, &hit) == 1 && hit.value_len == 5 &&
+           memcmp(hit.value, "exact", 5) == 0,
+       "an exact host beats every suffix");
+    is_int(overrides_lookup_mx(o, hosts, 0, 0, NULL, NULL, &hit), 0, "no hosts (null MX): none");
+    overrides_set(o, "mx:.expired.example", 19, "old", 3, 500);
+    {
+        static const char *const h2[] = {"x.expired.example"};
+        is_int(overrides_lookup_mx(o, h2, 1, 1000, NULL, NULL, &hit), 0, "expired: none");
+    }
+    memset(&key, 0, sizeof(key));
+    key.domain = "mx:a.mx.example.net";
+    key.domain_len = strlen(key.domain);
+    is_int(overrides_lookup(o, &key, 0, NULL, NULL, &hit), 0, "a key never hits an MX override");
+    overrides_del(o, "mx:a.mx.example.net", 19);
+    overrides_del(o, "mx:.outlook.com", 15);
+    overrides_del(o, "mx:.protection.outlook.com", 26);
+    is_int(overrides_have_mx(o), 1, "the expired one still counts until purged");
+    overrides_expire(o, 1000);
+    is_int(overrides_have_mx(o), 0, "all MX overrides gone");
+    overrides_free(o);
+}
+
 /* Count entries through foreach. */
 static int test_count_cb(const char *p, size_t plen, const char *v, size_t vlen, uint64_t at,
                          void *arg)
@@ -280,6 +318,7 @@ int main(void)
     test_changes();
     test_swap();
     test_check_pattern();
+    test_mx();
     test_many();
     return done_testing();
 }

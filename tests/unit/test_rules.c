@@ -577,11 +577,107 @@ static void test_prefilter(const struct routes *rt)
     diag_free(d);
 }
 
+/* mx: rules: file order with the others, lazy DNS, host/suffix/regex, IDN, errors. */
+static void test_mx(const struct routes *rt)
+{
+    static const char text[] = "early.example relay:[early]\n"
+                               "mx:MX1.Example.NET. relay:[host]\n"
+                               "mx:.mail.protection.outlook.com relay:[suffix]\n"
+                               "mx:/^alt[0-9]\\.aspmx\\.l\\.google\\.com$/ relay:[regex]\n"
+                               "mx:.b\xc3\xbc"
+                               "cher-mx.de relay:[idn]\n"
+                               "late.example relay:[late]\n"
+                               "* relay:[star]\n";
+    static const char *const outlook[] = {"tenant.mail.protection.outlook.com"};
+    static const char *const google[] = {"aspmx.l.google.com", "alt1.aspmx.l.google.com"};
+    static const char *const both[] = {"x.mail.protection.outlook.com", "mx1.example.net"};
+    static const char *const idn[] = {"a.xn--bcher-mx-65a.de"};
+    static const char *const suffix_only[] = {"mail.protection.outlook.com"};
+    static const struct {
+        const char *key;
+        const char *const *hosts; /* NULL: MX not known */
+        size_t n;
+        int rc;
+        const char *result, *mx_host;
+    } q[] = {
+        {"u@early.example", NULL, 0, 1, "relay:[early]", NULL},  /* an earlier rule: no DNS */
+        {"u@other.example", NULL, 0, RULES_NEED_MX, NULL, NULL}, /* an mx: rule comes first */
+        {"u@late.example", NULL, 0, RULES_NEED_MX, NULL, NULL},
+        {"u@other.example", outlook, 1, 1, "relay:[suffix]", outlook[0]},
+        {"u@other.example", suffix_only, 1, 1, "relay:[star]", NULL}, /* .SUFFIX needs a label */
+        {"u@other.example", google, 2, 1, "relay:[regex]", google[1]},
+        {"u@other.example", both, 2, 1, "relay:[host]", both[1]}, /* first rule wins */
+        {"u@other.example", idn, 1, 1, "relay:[idn]", idn[0]},
+        {"u@late.example", google, 1, 1, "relay:[late]", NULL}, /* aspmx only: no mx: rule */
+        {"u@late.example", NULL, 0, RULES_NEED_MX, NULL, NULL},
+        {"u@other.example", outlook, 0, 1, "relay:[star]", NULL}, /* null MX: none matches */
+    };
+    struct rules *r = rules_new(), *plain = rules_new();
+    struct diag *d = diag_new();
+    struct rule_hit hit;
+    struct addr key;
+    size_t i;
+
+    ok(rules_add_buffer(r, "mx.rules", text, sizeof(text) - 1, rt, d) == 0 &&
+           rules_finish(r, d) == 0,
+       "mx: rules load");
+    diag_print(d, stdout);
+    is_int(rules_have_mx(r), 1, "the set has mx: rules");
+    for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+        struct rules_mx mx = {q[i].hosts, q[i].n};
+        int rc;
+
+        test_key(q[i].key, &key);
+        memset(&hit, 0, sizeof(hit));
+        rc = rules_match_mx(r, &key, q[i].hosts ? &mx : NULL, &hit);
+        if (!is_int(rc, q[i].rc, q[i].key) || rc != 1)
+            continue;
+        is_mem(hit.result, hit.result_len, q[i].result, "  result");
+        ok(hit.mx_host == q[i].mx_host, "  MX host named: %s", hit.mx_host ? hit.mx_host : "none");
+    }
+    test_key("u@other.example", &key);
+    {
+        struct rules_mx mx = {idn, 1};
+        rules_match_mx(r, &key, &mx, &hit);
+        is_str(hit.pattern, "mx:.xn--bcher-mx-65a.de",
+               "an IDN mx: pattern is kept in A-label form");
+    }
+    ok(rules_add_buffer(plain, "p.rules", "aol.com smarthost\n", 18, rt, d) == 0 &&
+           rules_finish(plain, d) == 0 && rules_have_mx(plain) == 0,
+       "a set without mx: rules says so");
+    rules_free(plain);
+    rules_free(r);
+    diag_free(d);
+
+    /* Errors, each at its line. */
+    {
+        static const char bad[] = "mx: smarthost\n"
+                                  "mx:. smarthost\n"
+                                  "mx:a..b smarthost\n"
+                                  "mx:/(/ smarthost\n"
+                                  "mx:/a/q smarthost\n"
+                                  "mx:\xe2\x98\x83.net smarthost\n"
+                                  "mx:ok.example nosuchroute\n";
+        size_t n;
+
+        r = rules_new();
+        d = diag_new();
+        rules_add_buffer(r, "bad.rules", bad, sizeof(bad) - 1, rt, d);
+        n = diag_errors(d);
+        is_int((long long)n, 7, "every bad mx: line is an error");
+        for (i = 0; i < diag_count(d); i++)
+            printf("#   %s\n", diag_text(d, i));
+        rules_free(r);
+        diag_free(d);
+    }
+}
+
 int main(void)
 {
     struct routes *rt = test_routes();
 
     test_cases(rt);
+    test_mx(rt);
     test_misc(rt);
     test_files(rt);
     test_prefilter(rt);
