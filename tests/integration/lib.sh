@@ -267,8 +267,14 @@ EOF2
     wait_port "$PF_SMTP_PORT" 100
 }
 
-# Send one message through the private Postfix's smtpd: pf_send FROM RCPT...; prints
-# the server's reply to each RCPT ("CODE TEXT" lines); exit 0 when the message was
+# Start the private Postfix with transport_maps asking policyd's transport map; one TAP point.
+pf_start_transport() {
+    pf_start <<EOF2
+transport_maps = socketmap:inet:127.0.0.1:$PD_PORT:transport
+EOF2
+    ok $? "private Postfix starts (smtpd on 127.0.0.1:$PF_SMTP_PORT)"
+}
+
 # After a failed point: show the maillog and the end of policyd's log, for the reader.
 pf_dump_on_failure() {
     [ "$TAP_FAILED" -gt 0 ] || return 0
@@ -278,6 +284,8 @@ pf_dump_on_failure() {
     tail -20 "$T/policyd.log" | sed 's/^/#   /'
 }
 
+# Send one message through the private Postfix's smtpd: pf_send FROM RCPT...; prints
+# the server's reply to each RCPT ("CODE TEXT" lines); exit 0 when the message was
 # accepted for at least one recipient.
 pf_send() {
     /usr/bin/python3 - "$PF_SMTP_PORT" "$@" <<'EOF2'

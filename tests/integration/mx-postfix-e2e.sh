@@ -27,10 +27,7 @@ EOF2
 start_policyd
 ok $? "policyd starts"
 
-pf_start <<EOF2
-transport_maps = socketmap:inet:127.0.0.1:$PD_PORT:transport
-EOF2
-ok $? "private Postfix starts (smtpd on 127.0.0.1:$PF_SMTP_PORT)"
+pf_start_transport
 
 replies=$(pf_send sender@policyd-test.invalid user@Tenant.pdtest other@nowhere.pdtest)
 ok $? "the message is accepted for both recipients"
