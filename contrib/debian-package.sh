@@ -61,7 +61,8 @@ dpkg-deb -c "$deb" >"$work/contents"
 for f in ./usr/sbin/policyd ./usr/sbin/policyctl ./etc/policyd/policyd.conf \
     ./etc/policyd/rules/large-mailhosts.rules ./lib/systemd/system/policyd.service \
     ./usr/share/man/man8/policyd.8.gz ./usr/share/man/man8/policyctl.8.gz \
-    ./usr/share/man/man5/policyd.conf.5.gz ./usr/share/man/man5/policyd-rules.5.gz; do
+    ./usr/share/man/man5/policyd.conf.5.gz ./usr/share/man/man5/policyd-rules.5.gz \
+    ./usr/share/doc/policyd/examples/main.cf ./usr/share/doc/policyd/README.md.gz; do
     grep -q " $f\$" "$work/contents"
     ok $? "the package holds $f"
 done
