@@ -7,7 +7,7 @@
  * that key; a `*` rule is one remembered index; regexes are an array in rule order.
  * A lookup takes the lowest index among the literal hits, then tries only the
  * regexes that come before it, so a million literal rules cost what ten do.
- * Strings live in an arena of large chunks, never one allocation per rule.
+ * Strings live in an arena of large chunks (arena.c), never one allocation per rule.
  *
  * Syntax decisions where SPEC section 3 is silent:
  *  - a comment is a '#' that is the first non-blank character of a line or that
@@ -42,9 +42,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "idn.h"
 #include "lines.h"
 #include "log.h"
@@ -58,17 +58,7 @@
 #define RULES_MATCH_LIMIT 100000
 #define RULES_NONE UINT32_MAX
 #define RULES_COUNT_MAX ((size_t)UINT32_MAX - 1)
-#define RULES_CHUNK_MIN 4096
-#define RULES_HUGE ((size_t)2 << 20)
-#define RULES_CHUNK_MAX (RULES_HUGE - sizeof(struct rules_chunk))
 #define RULES_QUOTE_MAX 80 /* bytes of a pattern or route quoted in a message */
-
-/* One arena chunk; strings are carved from data[]. */
-struct rules_chunk {
-    struct rules_chunk *next;
-    size_t size, used;
-    char data[];
-};
 
 /* A hash slot: key (NUL-terminated, in the arena), its hash, lowest rule index. */
 struct rules_slot {
@@ -112,7 +102,7 @@ struct rules_mxrule {
 };
 
 struct rules {
-    struct rules_chunk *arena;
+    struct arena *arena; /* every string: patterns, keys, results, file names */
     struct rules_rule *rule;
     size_t nrules, caprules;
     const char **file;
@@ -163,78 +153,14 @@ struct rules *rules_new(void)
 {
     struct rules *r = calloc(1, sizeof(*r));
 
-    if (r != NULL)
-        r->star = RULES_NONE;
-    return r;
-}
-
-/*
- * Allocate size zeroed bytes. Blocks of 2 MB or more are 2 MB aligned and asked for
- * huge pages: random probes into a big table otherwise spend their time on TLB misses.
- */
-static void *rules_big_alloc(size_t size)
-{
-    size_t len = (size + RULES_HUGE - 1) & ~(RULES_HUGE - 1), head;
-    char *p, *a;
-
-    if (size < RULES_HUGE)
-        return calloc(1, size);
-    if (len < size || len > SIZE_MAX - RULES_HUGE)
+    if (r == NULL)
         return NULL;
-    p = mmap(NULL, len + RULES_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
+    if ((r->arena = arena_new()) == NULL) {
+        free(r);
         return NULL;
-    a = (char *)(((uintptr_t)p + RULES_HUGE - 1) & ~(uintptr_t)(RULES_HUGE - 1));
-    head = (size_t)(a - p);
-    if (head > 0)
-        munmap(p, head);
-    if (RULES_HUGE - head > 0)
-        munmap(a + len, RULES_HUGE - head);
-#ifdef MADV_HUGEPAGE
-    (void)madvise(a, len, MADV_HUGEPAGE); /* only a hint */
-#endif
-    return a;
-}
-
-/* Free a block of rules_big_alloc(size); accepts NULL. */
-static void rules_big_free(void *p, size_t size)
-{
-    if (p == NULL)
-        return;
-    if (size < RULES_HUGE)
-        free(p);
-    else
-        munmap(p, (size + RULES_HUGE - 1) & ~(RULES_HUGE - 1));
-}
-
-/* Copy s[0..len) into the arena, NUL-terminated; NULL on allocation failure. */
-static char *rules_arena_copy(struct rules *r, const char *s, size_t len)
-{
-    struct rules_chunk *c = r->arena;
-    char *p;
-
-    if (len >= RULES_CHUNK_MAX)
-        return NULL; /* never happens: lines are far shorter */
-    if (c == NULL || c->size - c->used < len + 1) {
-        size_t size = c ? (c->size + sizeof(*c)) * 2 - sizeof(*c) : RULES_CHUNK_MIN;
-
-        if (size > RULES_CHUNK_MAX)
-            size = RULES_CHUNK_MAX;
-        while (size < len + 1)
-            size *= 2;
-        c = rules_big_alloc(sizeof(*c) + size);
-        if (c == NULL)
-            return NULL;
-        c->size = size;
-        c->used = 0;
-        c->next = r->arena;
-        r->arena = c;
     }
-    p = c->data + c->used;
-    memcpy(p, s, len);
-    p[len] = '\0';
-    c->used += len + 1;
-    return p;
+    r->star = RULES_NONE;
+    return r;
 }
 
 /* Grow *v (of *cap elements of size elem) so it holds at least n + 1; 0 or -1. */
@@ -262,11 +188,11 @@ static int rules_grow_rules(struct rules *r)
     size_t cap = r->caprules ? r->caprules * 2 : 64;
     struct rules_rule *v;
 
-    if (cap > SIZE_MAX / sizeof(*v) || (v = rules_big_alloc(cap * sizeof(*v))) == NULL)
+    if (cap > SIZE_MAX / sizeof(*v) || (v = arena_big_alloc(cap * sizeof(*v))) == NULL)
         return -1;
     if (r->nrules > 0)
         memcpy(v, r->rule, r->nrules * sizeof(*v));
-    rules_big_free(r->rule, r->caprules * sizeof(*v));
+    arena_big_free(r->rule, r->caprules * sizeof(*v));
     r->rule = v;
     r->caprules = cap;
     return 0;
@@ -338,7 +264,7 @@ static void rules_table_place(struct rules_slot *slot, size_t mask, const struct
 static void rules_table_free(struct rules_table *t)
 {
     if (t->slot != NULL)
-        rules_big_free(t->slot, (t->mask + 1) * sizeof(*t->slot));
+        arena_big_free(t->slot, (t->mask + 1) * sizeof(*t->slot));
 }
 
 /* Double the table (or create it); 0 or -1. */
@@ -349,7 +275,7 @@ static int rules_table_grow(struct rules_table *t)
 
     if (cap > SIZE_MAX / sizeof(*slot))
         return -1;
-    slot = rules_big_alloc(cap * sizeof(*slot));
+    slot = arena_big_alloc(cap * sizeof(*slot));
     if (slot == NULL)
         return -1;
     for (i = 0; t->slot && i <= t->mask; i++)
@@ -480,7 +406,7 @@ static const char *rules_result_copy(struct rules *r, const char *s, size_t len)
 
     if (r->last_result != NULL && r->last_result_len == len && memcmp(r->last_result, s, len) == 0)
         return r->last_result;
-    p = rules_arena_copy(r, s, len);
+    p = arena_copy(r->arena, s, len);
     if (p != NULL) {
         r->last_result = p;
         r->last_result_len = len;
@@ -502,7 +428,7 @@ static uint32_t rules_append(struct rules_ctx *ctx, const char *pattern, size_t 
     if (r->nrules == r->caprules && rules_grow_rules(r) < 0)
         goto fail;
     ru = &r->rule[r->nrules];
-    ru->pattern = *copy = rules_arena_copy(r, pattern, plen);
+    ru->pattern = *copy = arena_copy(r->arena, pattern, plen);
     ru->result = result ? rules_result_copy(r, result, rlen) : NULL;
     if (ru->pattern == NULL || (result != NULL && ru->result == NULL))
         goto fail;
@@ -572,7 +498,7 @@ static void rules_add_literal(struct rules_ctx *ctx, enum rules_kind kind, const
     /* Share the written pattern when it already is the key. */
     stored = copy + (kp - pat);
     if (klen != (size_t)(plen - (size_t)(kp - pat)) || memcmp(stored, key, klen) != 0)
-        stored = rules_arena_copy(r, key, klen);
+        stored = arena_copy(r->arena, key, klen);
     if (stored == NULL) {
         rules_err(ctx, "out of memory");
         return;
@@ -596,13 +522,13 @@ static int rules_regex_prefilter(struct rules *r, struct rules_regex *re, const 
     if (extended || len > sizeof(buf))
         return 0; /* white space and comments would read as literals */
     rxlit_find(re_text, len, buf, &l);
-    if (l.prefix_len > 0 && (re->prefix = rules_arena_copy(r, l.prefix, l.prefix_len)) == NULL)
+    if (l.prefix_len > 0 && (re->prefix = arena_copy(r->arena, l.prefix, l.prefix_len)) == NULL)
         return -1;
-    if (l.suffix_len > 0 && (re->suffix = rules_arena_copy(r, l.suffix, l.suffix_len)) == NULL)
+    if (l.suffix_len > 0 && (re->suffix = arena_copy(r->arena, l.suffix, l.suffix_len)) == NULL)
         return -1;
     /* The infix only helps when it says more than the prefix or suffix already does. */
     if (l.infix_len > l.prefix_len && l.infix_len > l.suffix_len &&
-        (re->infix = rules_arena_copy(r, l.infix, l.infix_len)) == NULL)
+        (re->infix = arena_copy(r->arena, l.infix, l.infix_len)) == NULL)
         return -1;
     re->prefix_len = (uint16_t)l.prefix_len;
     re->suffix_len = (uint16_t)l.suffix_len;
@@ -870,15 +796,11 @@ static void rules_parse_line(struct rules_ctx *ctx, const char *s, size_t len)
 /* Free everything; accepts NULL. */
 void rules_free(struct rules *r)
 {
-    struct rules_chunk *c, *next;
     size_t i;
 
     if (r == NULL)
         return;
-    for (c = r->arena; c != NULL; c = next) {
-        next = c->next;
-        rules_big_free(c, sizeof(*c) + c->size);
-    }
+    arena_free(r->arena);
     for (i = 0; i < r->nregex; i++)
         pcre2_code_free(r->regex[i].code);
     for (i = 0; i < r->nmx; i++)
@@ -890,7 +812,7 @@ void rules_free(struct rules *r)
     rules_table_free(&r->exact);
     rules_table_free(&r->parent);
     rules_table_free(&r->address);
-    rules_big_free(r->rule, r->caprules * sizeof(*r->rule));
+    arena_big_free(r->rule, r->caprules * sizeof(*r->rule));
     free(r->file);
     free(r);
 }
@@ -901,7 +823,7 @@ static uint32_t rules_add_name(struct rules *r, const char *name, const char **c
     if (r->nfiles >= RULES_COUNT_MAX ||
         rules_grow((void **)&r->file, &r->capfiles, r->nfiles, sizeof(*r->file)) < 0)
         return RULES_NONE;
-    *copy = rules_arena_copy(r, name, strlen(name));
+    *copy = arena_copy(r->arena, name, strlen(name));
     if (*copy == NULL)
         return RULES_NONE;
     r->file[r->nfiles] = *copy;
