@@ -34,6 +34,14 @@ void overrides_free(struct overrides *o);
  */
 int overrides_set(struct overrides *o, const char *pattern, size_t pattern_len, const char *value,
                   size_t value_len, uint64_t expire_at_ms);
+/*
+ * overrides_set, and the entry carries `mark` (overrides_set uses 0). A full load marks
+ * every entry it reads, then sweeps the others away.
+ */
+int overrides_set_marked(struct overrides *o, const char *pattern, size_t pattern_len,
+                         const char *value, size_t value_len, uint64_t expire_at_ms, uint32_t mark);
+/* Remove every entry whose mark is not `mark`; returns how many were removed. */
+size_t overrides_sweep(struct overrides *o, uint32_t mark);
 /* Remove pattern if present. */
 void overrides_del(struct overrides *o, const char *pattern, size_t pattern_len);
 /* Remove everything (the view stays loaded). */
@@ -86,9 +94,6 @@ int overrides_get(const struct overrides *o, const char *pattern, size_t pattern
 
 /* Remove every entry whose expiry is <= now_ms; returns how many were removed. */
 size_t overrides_expire(struct overrides *o, uint64_t now_ms);
-
-/* Exchange the entries of a and b (the loaded flags stay where they are). */
-void overrides_swap(struct overrides *a, struct overrides *b);
 
 /*
  * Call fn for every entry (expired ones too), in no particular order. fn must not

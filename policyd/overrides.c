@@ -19,6 +19,7 @@ struct overrides_entry {
     uint64_t expire_at; /* 0: never */
     uint32_t pattern_len;
     uint32_t value_len;
+    uint32_t mark; /* see overrides_sweep */
     char data[];
 };
 
@@ -181,6 +182,13 @@ static int overrides_grow(struct overrides_table *t)
 int overrides_set(struct overrides *o, const char *pattern, size_t pattern_len, const char *value,
                   size_t value_len, uint64_t expire_at_ms)
 {
+    return overrides_set_marked(o, pattern, pattern_len, value, value_len, expire_at_ms, 0);
+}
+
+/* overrides_set with a mark; an unchanged value is updated in place (a re-load's usual case). */
+int overrides_set_marked(struct overrides *o, const char *pattern, size_t pattern_len,
+                         const char *value, size_t value_len, uint64_t expire_at_ms, uint32_t mark)
+{
     struct overrides_table *t = &o->t;
     struct overrides_entry *e;
     char buf[OVERRIDES_PATTERN_MAX + IDN_DOMAIN_MAX + 1], err[8];
@@ -192,19 +200,26 @@ int overrides_set(struct overrides *o, const char *pattern, size_t pattern_len, 
         return -1;
     if (pattern_len > OVERRIDES_PATTERN_MAX || value_len > OVERRIDES_VALUE_MAX)
         return -1;
+    h = overrides_hash(t->seed, pattern, pattern_len);
+    at = overrides_find(t, h, pattern, pattern_len);
+    if (at >= 0 && (e = t->slots[at].e)->value_len == value_len &&
+        memcmp(e->data + pattern_len + 1, value, value_len) == 0) {
+        e->expire_at = expire_at_ms;
+        e->mark = mark;
+        return 0;
+    }
     e = malloc(sizeof(*e) + pattern_len + value_len + 2);
     if (e == NULL)
         return -1;
     e->expire_at = expire_at_ms;
     e->pattern_len = (uint32_t)pattern_len;
     e->value_len = (uint32_t)value_len;
+    e->mark = mark;
     memcpy(e->data, pattern, pattern_len);
     e->data[pattern_len] = '\0';
     memcpy(e->data + pattern_len + 1, value, value_len);
     e->data[pattern_len + 1 + value_len] = '\0';
 
-    h = overrides_hash(t->seed, pattern, pattern_len);
-    at = overrides_find(t, h, pattern, pattern_len);
     if (at >= 0) {
         free(t->slots[at].e);
         t->slots[at].e = e;
@@ -495,8 +510,13 @@ int overrides_get(const struct overrides *o, const char *pattern, size_t pattern
     return 1;
 }
 
-/* Purge expired entries; the table is rebuilt afterwards so tombstones do not pile up. */
-size_t overrides_expire(struct overrides *o, uint64_t now_ms)
+/*
+ * Remove every entry for which gone(entry, arg) is true; the table is rebuilt afterwards
+ * so tombstones do not pile up. Returns how many were removed.
+ */
+static size_t overrides_remove_if(struct overrides *o,
+                                  int (*gone)(const struct overrides_entry *e, uint64_t arg),
+                                  uint64_t arg)
 {
     struct overrides_table *t = &o->t;
     size_t i, removed = 0;
@@ -504,7 +524,7 @@ size_t overrides_expire(struct overrides *o, uint64_t now_ms)
     for (i = 0; i < t->cap; i++) {
         struct overrides_entry *e = t->slots[i].e;
 
-        if (e == NULL || e == OVERRIDES_TOMB || e->expire_at == 0 || e->expire_at > now_ms)
+        if (e == NULL || e == OVERRIDES_TOMB || !gone(e, arg))
             continue;
         t->mx -= overrides_is_mx(e->data, e->pattern_len);
         free(e);
@@ -518,13 +538,28 @@ size_t overrides_expire(struct overrides *o, uint64_t now_ms)
     return removed;
 }
 
-/* Exchange the table contents of two views. */
-void overrides_swap(struct overrides *a, struct overrides *b)
+/* Whether an entry has expired at now_ms (overrides_remove_if callback). */
+static int overrides_expired(const struct overrides_entry *e, uint64_t now_ms)
 {
-    struct overrides_table tmp = a->t;
+    return e->expire_at != 0 && e->expire_at <= now_ms;
+}
 
-    a->t = b->t;
-    b->t = tmp;
+/* Purge expired entries. */
+size_t overrides_expire(struct overrides *o, uint64_t now_ms)
+{
+    return overrides_remove_if(o, overrides_expired, now_ms);
+}
+
+/* Whether an entry carries another mark (overrides_remove_if callback). */
+static int overrides_unmarked(const struct overrides_entry *e, uint64_t mark)
+{
+    return e->mark != (uint32_t)mark;
+}
+
+/* Remove the entries a full load did not see. */
+size_t overrides_sweep(struct overrides *o, uint32_t mark)
+{
+    return overrides_remove_if(o, overrides_unmarked, mark);
 }
 
 /* Visit every entry. */

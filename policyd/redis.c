@@ -29,8 +29,6 @@
 #define REDIS_BACKOFF_MAX_MS 500
 /* Keys per SCAN round. */
 #define REDIS_SCAN_COUNT "1000"
-/* Invalidated keys remembered during a full load; beyond that, load again afterwards. */
-#define REDIS_QUEUE_MAX 100000
 /* Longest wait for a reply while connecting (with the backoff cap: a try a second). */
 #define REDIS_SETUP_MAX_MS 400
 /* Health check and expiry sweep period. */
@@ -44,8 +42,6 @@ enum redis_kind {
     REDIS_REQ_TRACKING,
     REDIS_REQ_PING,
     REDIS_REQ_SCAN,
-    REDIS_REQ_LOAD,   /* GET + PTTL of one key into the staging view */
-    REDIS_REQ_REREAD, /* GET + PTTL of one key into the live view */
 };
 
 /*
@@ -59,8 +55,7 @@ enum redis_kind {
  *   SCANNING   -> FETCHING    the last SCAN page arrived; values are still due
  *   FETCHING   -> SYNCED      every value arrived: the load is complete
  *   SCANNING, FETCHING, SYNCED -> SCANNING
- *                             the load starts again (a flush of the data set, or more
- *                             invalidations during a load than could be remembered)
+ *                             the load starts again (a flush of the data set)
  *   any        -> RETRY       an error, a timeout or a lost connection (redis_fail)
  *
  * Beside the state: whether an outage was logged and has not ended (one log line per
@@ -78,21 +73,39 @@ enum redis_state {
 struct redis_client;
 
 /*
- * One pending command (or a GET+PTTL pair, parts = 2). hiredis calls its callback once
- * per part, with a NULL reply on disconnect; the last call frees it.
+ * One pending command. hiredis calls its callback once (a subscription: once per message),
+ * with a NULL reply on disconnect; the last call frees it.
  */
 struct redis_req {
     struct redis_client *rc;
     unsigned gen;     /* connection generation it was sent on */
-    unsigned load_id; /* REDIS_REQ_LOAD: the full load it belongs to */
+    unsigned load_id; /* REDIS_REQ_SCAN: the full load it belongs to */
     enum redis_kind kind;
-    int parts;
-    int got_get; /* GET answered (value/value_len/value_nil valid) */
-    int value_nil;
-    char *value;
-    size_t value_len;
-    size_t key_len;
-    char key[]; /* the Redis key (GET/PTTL) */
+};
+
+/* One key of a fetch batch: where its name is in the batch's buffer. */
+struct redis_batch_key {
+    size_t off, len;
+};
+
+/*
+ * Keys fetched together: one SCAN page of a full load, or the keys of one invalidation
+ * message. Each key is asked PTTL then GET (the value is used inside the GET's callback,
+ * with the TTL already known: nothing is copied). hiredis calls back once per command, in
+ * order, with NULL replies on disconnect: `calls` tells which key a reply is for, and the
+ * last call frees the batch.
+ */
+struct redis_batch {
+    struct redis_client *rc;
+    unsigned gen;
+    unsigned load_id; /* the load in force when sent: the mark the entries get */
+    int load;         /* part of the full load load_id (else: re-reads after invalidations) */
+    size_t nkeys;
+    size_t sent;    /* commands queued (2 per key); SIZE_MAX while sending */
+    size_t calls;   /* callbacks so far */
+    long long pttl; /* the PTTL reply of the key whose GET comes next */
+    struct redis_batch_key *keys;
+    char *names;
 };
 
 struct redis_client {
@@ -126,14 +139,10 @@ struct redis_client {
     struct event *retry;
     struct event *tick;
 
-    /* full load (SCANNING, FETCHING) */
+    /* full load (SCANNING, FETCHING); load_id also marks what it read (overrides_sweep) */
     unsigned load_id;
-    struct overrides *staging;
-    size_t load_pending;
+    size_t load_pending; /* keys whose value has not arrived yet */
     uint64_t load_started;
-    char **queue; /* keys invalidated during the load */
-    size_t nqueue, capqueue;
-    int queue_overflow;
 };
 
 static void redis_connect(struct redis_client *rc);
@@ -294,20 +303,10 @@ int redis_password_too_open(const char *path, char *warn, size_t warnsize)
     return 1;
 }
 
-/* Free one part of a request; the last part frees it. */
-static void redis_req_release(struct redis_req *req)
+/* A new request (NULL on allocation failure). */
+static struct redis_req *redis_req_new(struct redis_client *rc, enum redis_kind kind)
 {
-    if (--req->parts > 0)
-        return;
-    free(req->value);
-    free(req);
-}
-
-/* A new request for key[0..len) (may be empty) with `parts` expected callbacks. */
-static struct redis_req *redis_req_new(struct redis_client *rc, enum redis_kind kind,
-                                       const char *key, size_t len, int parts)
-{
-    struct redis_req *req = calloc(1, sizeof(*req) + len + 1);
+    struct redis_req *req = calloc(1, sizeof(*req));
 
     if (req == NULL)
         return NULL;
@@ -315,10 +314,6 @@ static struct redis_req *redis_req_new(struct redis_client *rc, enum redis_kind 
     req->gen = rc->gen;
     req->load_id = rc->load_id;
     req->kind = kind;
-    req->parts = parts;
-    req->key_len = len;
-    if (len > 0)
-        memcpy(req->key, key, len);
     return req;
 }
 
@@ -359,12 +354,12 @@ static void redis_progress(struct redis_client *rc)
         evtimer_del(rc->watchdog);
 }
 
-/* Send one part of req on ac; on failure that part is released. 0 or -1. */
+/* Send req on ac; on failure it is freed. 0 or -1. */
 static int redis_send(struct redis_client *rc, redisAsyncContext *ac, struct redis_req *req,
                       redisCallbackFn *fn, int argc, const char **argv, const size_t *argvlen)
 {
     if (ac == NULL || redisAsyncCommandArgv(ac, fn, req, argc, argv, argvlen) != REDIS_OK) {
-        redis_req_release(req);
+        free(req);
         return -1;
     }
     if (fn == redis_on_reply)
@@ -382,26 +377,17 @@ static int redis_command(struct redis_client *rc, redisAsyncContext *ac, enum re
 
     for (i = 0; i < argc && i < 8; i++)
         lens[i] = strlen(argv[i]);
-    req = redis_req_new(rc, kind, "", 0, 1);
+    req = redis_req_new(rc, kind);
     if (req == NULL)
         return -1;
     return redis_send(rc, ac, req, redis_on_reply, argc, argv, lens);
 }
 
-/* Drop the queued invalidations and any full load in progress. */
+/* Forget the full load in progress: replies still due for it are ignored. */
 static void redis_load_abort(struct redis_client *rc)
 {
-    size_t i;
-
-    for (i = 0; i < rc->nqueue; i++)
-        free(rc->queue[i]);
-    free(rc->queue);
-    rc->queue = NULL;
-    rc->nqueue = rc->capqueue = 0;
-    rc->queue_overflow = 0;
-    overrides_free(rc->staging);
-    rc->staging = NULL;
     rc->load_id++;
+    rc->load_pending = 0;
 }
 
 /*
@@ -569,75 +555,136 @@ static void redis_log_invalid(struct redis_client *rc, const char *pattern, size
 }
 
 /*
- * Store what GET+PTTL said about key into target. Problems are logged when the key
- * changed: always for a re-read; during a full load only when the live view does not
- * already hold the same value (so a re-sync does not repeat old complaints).
+ * Store what PTTL+GET said about a key into the view, marked with the batch's load id.
+ * Problems are logged when the key changed: always after an invalidation; during a full
+ * load only when the view does not already hold the same value, so a re-sync does not
+ * repeat old complaints (a value never stored, a bad pattern or one too long, is logged by
+ * the first load only).
  */
-static void redis_apply(struct redis_client *rc, struct overrides *target,
-                        const struct redis_req *req, long long pttl)
+static void redis_apply(struct redis_client *rc, const struct redis_batch *b, const char *key,
+                        size_t klen, const redisReply *reply, long long pttl)
 {
-    const char *pattern = req->key + rc->key_prefix_len;
-    size_t plen = req->key_len - rc->key_prefix_len;
-    int quiet = 0;
+    const char *pattern = key + rc->key_prefix_len, *old;
+    size_t plen = klen - rc->key_prefix_len, olen;
+    int again = b->load && overrides_loaded(rc->view);
+    uint64_t at;
     char err[256];
 
-    if (req->key_len <= rc->key_prefix_len ||
-        memcmp(req->key, rc->key_prefix, rc->key_prefix_len) != 0)
+    if (klen <= rc->key_prefix_len || memcmp(key, rc->key_prefix, rc->key_prefix_len) != 0)
         return;
-    if (req->value_nil || pttl == -2) {
-        overrides_del(target, pattern, plen);
+    if (reply->type != REDIS_REPLY_STRING || pttl == -2) {
+        /* gone, or a key of another type: not an override */
+        overrides_del(rc->view, pattern, plen);
         return;
-    }
-    if (target != rc->view) {
-        const char *old;
-        size_t olen;
-        uint64_t at;
-
-        quiet = overrides_loaded(rc->view) &&
-                overrides_get(rc->view, pattern, plen, &old, &olen, &at) &&
-                olen == req->value_len && memcmp(old, req->value, olen) == 0;
     }
     if (overrides_check_pattern(pattern, plen, err, sizeof(err)) < 0) {
-        if (!quiet && !(target != rc->view && overrides_loaded(rc->view)))
+        if (!again)
             redis_log_invalid(rc, pattern, plen, "bad pattern", err);
-        overrides_del(target, pattern, plen);
+        overrides_del(rc->view, pattern, plen);
         return;
     }
-    if (req->value_len > OVERRIDES_VALUE_MAX) {
-        snprintf(err, sizeof(err), "%zu bytes, at most %d", req->value_len, OVERRIDES_VALUE_MAX);
-        if (!quiet)
+    if (reply->len > OVERRIDES_VALUE_MAX) {
+        snprintf(err, sizeof(err), "%zu bytes, at most %d", reply->len, OVERRIDES_VALUE_MAX);
+        if (!again)
             redis_log_invalid(rc, pattern, plen, "value too long", err);
-        overrides_del(target, pattern, plen);
+        overrides_del(rc->view, pattern, plen);
         return;
     }
-    if (!redis_value_ok(rc, req->value, req->value_len, err, sizeof(err)) && !quiet)
+    if (!redis_value_ok(rc, reply->str, reply->len, err, sizeof(err)) &&
+        !(b->load && overrides_get(rc->view, pattern, plen, &old, &olen, &at) &&
+          olen == reply->len && memcmp(old, reply->str, olen) == 0))
         redis_log_invalid(rc, pattern, plen, "bad route", err);
-    if (overrides_set(target, pattern, plen, req->value, req->value_len,
-                      pttl >= 0 ? monotime_ms() + (uint64_t)pttl : 0) < 0) {
+    if (overrides_set_marked(rc->view, pattern, plen, reply->str, reply->len,
+                             pttl >= 0 ? monotime_ms() + (uint64_t)pttl : 0, b->load_id) < 0) {
         redis_log_invalid(rc, pattern, plen, "cannot store", "out of memory");
-        overrides_del(target, pattern, plen);
+        overrides_del(rc->view, pattern, plen);
     }
 }
 
-/* Send GET key and PTTL key as one request of two parts: 0 or -1. */
-static int redis_fetch(struct redis_client *rc, enum redis_kind kind, const char *key, size_t len)
-{
-    const char *argv[2];
-    size_t lens[2];
-    struct redis_req *req = redis_req_new(rc, kind, key, len, 1);
+static void redis_on_batch(redisAsyncContext *ac, void *r, void *privdata);
 
-    if (req == NULL)
+/*
+ * Fetch the keys named by the string elements of an array reply (a SCAN page, or an
+ * invalidation message) as one batch: PTTL and GET of each, pipelined on the main
+ * connection. load: part of the current full load. The number of keys asked for, or -1
+ * (the caller gives the connection up; what was sent is answered with NULL replies).
+ *
+ * Why invalidations go straight to the live view while a full load runs, and the load
+ * still cannot leave a stale value behind:
+ *  - Every GET, of the load and of a re-read alike, goes over the main connection, whose
+ *    replies come back in the order Redis executed the commands, and each is applied as it
+ *    arrives: for any key the view ends with the value of the last GET Redis executed.
+ *  - Tracking (BCAST) is on before the first SCAN is sent, so every write after that is
+ *    followed by an invalidation, sent by Redis after the write. The re-read is sent when
+ *    the invalidation arrives, so Redis executes it after the write. A load GET that read
+ *    the key before the write was sent earlier on the same connection, so it is applied
+ *    before the re-read, which overwrites it; a load GET executed after the write read the
+ *    new value. Invalidations arrive on the other connection, in no fixed order with the
+ *    main connection's replies; nothing here depends on that order.
+ *  - A key deleted while we were away is not in the SCAN. Each entry carries the id of the
+ *    load in force when its GET was sent; when the load completes, entries with another id
+ *    are swept away. SCAN returns every key that exists for the whole scan; a key created or
+ *    deleted during it is invalidated, and its re-read, sent during the load, carries the
+ *    new id (or deletes it). A re-read sent before the load carries the old id: if its key
+ *    still exists, the load reads it again after it.
+ *  - A flush (nil invalidation) starts the load again with a new id. Replies of the old
+ *    load are ignored; a re-read executed before the flush keeps an old id and is swept
+ *    unless the new load reads the key again.
+ */
+static long redis_fetch(struct redis_client *rc, int load, const redisReply *names)
+{
+    size_t i, n = 0, bytes = 0, off = 0, sent = 0, lens[2];
+    const char *argv[2];
+    struct redis_batch *b;
+    int failed = 0;
+
+    for (i = 0; i < names->elements; i++)
+        if (names->element[i]->type == REDIS_REPLY_STRING) {
+            n++;
+            bytes += names->element[i]->len;
+        }
+    if (n == 0)
+        return 0;
+    b = malloc(sizeof(*b) + n * sizeof(struct redis_batch_key) + bytes);
+    if (b == NULL)
         return -1;
-    argv[1] = key;
-    lens[1] = len;
-    argv[0] = "GET";
-    lens[0] = 3;
-    if (redis_send(rc, rc->main, req, redis_on_reply, 2, argv, lens) < 0)
-        return -1; /* released by redis_send */
-    req->parts++;  /* the PTTL part; a reply cannot come before we return to the loop */
-    argv[0] = "PTTL";
-    lens[0] = 4;
-    return redis_send(rc, rc->main, req, redis_on_reply, 2, argv, lens);
+    b->rc = rc;
+    b->gen = rc->gen;
+    b->load_id = rc->load_id;
+    b->load = load;
+    b->nkeys = n;
+    b->sent = SIZE_MAX; /* no callback can come before we return to the loop */
+    b->calls = 0;
+    b->pttl = -2;
+    b->keys = (struct redis_batch_key *)(b + 1);
+    b->names = (char *)(b->keys + n);
+    for (i = 0, n = 0; i < names->elements; i++) {
+        const redisReply *e = names->element[i];
+
+        if (e->type != REDIS_REPLY_STRING)
+            continue;
+        memcpy(b->names + off, e->str, e->len);
+        b->keys[n].off = off;
+        b->keys[n++].len = e->len;
+        off += e->len;
+    }
+    for (i = 0; i < 2 * b->nkeys && !failed; i++) {
+        argv[0] = i % 2 ? "GET" : "PTTL";
+        lens[0] = i % 2 ? 3 : 4;
+        argv[1] = b->names + b->keys[i / 2].off;
+        lens[1] = b->keys[i / 2].len;
+        if (rc->main == NULL ||
+            redisAsyncCommandArgv(rc->main, redis_on_batch, b, 2, argv, lens) != REDIS_OK)
+            failed = 1;
+        else {
+            sent++;
+            redis_expect(rc);
+        }
+    }
+    b->sent = sent;
+    if (sent == 0)
+        free(b);
+    return failed ? -1 : (long)b->nkeys;
 }
 
 /* Ask for the next SCAN page: 0 or -1. */
@@ -645,96 +692,43 @@ static int redis_scan(struct redis_client *rc, const char *cursor, size_t len)
 {
     const char *argv[] = {"SCAN", cursor, "MATCH", rc->match, "COUNT", REDIS_SCAN_COUNT};
     size_t lens[] = {4, len, 5, strlen(rc->match), 5, strlen(REDIS_SCAN_COUNT)};
-    struct redis_req *req = redis_req_new(rc, REDIS_REQ_SCAN, "", 0, 1);
+    struct redis_req *req = redis_req_new(rc, REDIS_REQ_SCAN);
 
     if (req == NULL)
         return -1;
     return redis_send(rc, rc->main, req, redis_on_reply, 6, argv, lens);
 }
 
-/* Start a full load into a fresh staging view. */
+/* Start a full load (again): its GETs go straight into the live view. */
 static void redis_load_start(struct redis_client *rc)
 {
     redis_load_abort(rc);
     if (rc->main == NULL)
         return;
-    rc->staging = overrides_new();
-    if (rc->staging == NULL) {
-        redis_fail(rc, "out of memory");
-        return;
-    }
     redis_state_set(rc, REDIS_ST_SCANNING);
-    rc->load_pending = 0;
     rc->load_started = monotime_ms();
     if (redis_scan(rc, "0", 1) < 0)
         redis_fail(rc, "cannot send SCAN");
 }
 
-/* Remember a key invalidated during a full load. */
-static void redis_queue_key(struct redis_client *rc, const char *key, size_t len)
-{
-    char *copy;
-
-    if (rc->queue_overflow)
-        return;
-    if (rc->nqueue == rc->capqueue) {
-        size_t cap = rc->capqueue ? rc->capqueue * 2 : 64;
-        char **q;
-
-        if (cap > REDIS_QUEUE_MAX || (q = realloc(rc->queue, cap * sizeof(*q))) == NULL) {
-            rc->queue_overflow = 1;
-            return;
-        }
-        rc->queue = q;
-        rc->capqueue = cap;
-    }
-    copy = redis_strndup(key, len);
-    if (copy == NULL) {
-        rc->queue_overflow = 1;
-        return;
-    }
-    rc->queue[rc->nqueue++] = copy;
-}
-
-/* The full load is complete when SCAN is done and every value arrived: swap it in. */
+/* The full load is complete when SCAN is done and every value arrived: sweep, in sync. */
 static void redis_load_check(struct redis_client *rc)
 {
-    char **queue;
-    size_t i, nqueue;
-    int overflow, failed = 0;
+    size_t gone;
 
     if (rc->state != REDIS_ST_FETCHING || rc->load_pending > 0)
         return;
-    overrides_swap(rc->view, rc->staging);
-    overrides_free(rc->staging);
-    rc->staging = NULL;
+    gone = overrides_sweep(rc->view, rc->load_id);
     redis_state_set(rc, REDIS_ST_SYNCED);
     rc->backoff_ms = REDIS_BACKOFF_MIN_MS;
     if (rc->outage || !overrides_loaded(rc->view))
         log_info("redis %s: %zu overrides loaded in %llu ms", rc->endpoint,
                  overrides_count(rc->view),
                  (unsigned long long)(monotime_ms() - rc->load_started));
+    if (gone > 0)
+        log_debug(1, "redis %s: %zu overrides no longer in Redis removed", rc->endpoint, gone);
     overrides_set_loaded(rc->view, 1);
     rc->outage = 0;
-
-    /* keys that changed while loading: read them again now that the view is live */
-    queue = rc->queue;
-    nqueue = rc->nqueue;
-    overflow = rc->queue_overflow;
-    rc->queue = NULL;
-    rc->nqueue = rc->capqueue = 0;
-    rc->queue_overflow = 0;
-    for (i = 0; i < nqueue; i++) {
-        if (!overflow && !failed &&
-            (rc->main == NULL || redis_fetch(rc, REDIS_REQ_REREAD, queue[i], strlen(queue[i])) < 0))
-            failed = 1; /* a lost re-read would leave the view stale: start over */
-        free(queue[i]);
-    }
-    free(queue);
-    if (failed)
-        redis_fail(rc, "cannot send GET");
-    else if (overflow)
-        redis_load_start(rc);
 }
 
 /* One connection is set up; once both are, turn tracking on (then everything is loaded). */
@@ -752,11 +746,12 @@ static void redis_ready(struct redis_client *rc)
         redis_fail(rc, "cannot send CLIENT TRACKING");
 }
 
-/* A SCAN page: fetch its keys, ask for the next page. */
+/* A SCAN page: ask for the next page first (Redis finds it meanwhile), then fetch its keys. */
 static void redis_on_scan(struct redis_client *rc, const redisReply *reply)
 {
-    const redisReply *keys;
-    size_t i;
+    const redisReply *cursor;
+    long n;
+    int last;
 
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
         reply->element[0]->type != REDIS_REPLY_STRING ||
@@ -764,55 +759,57 @@ static void redis_on_scan(struct redis_client *rc, const redisReply *reply)
         redis_fail_reply(rc, "SCAN", reply);
         return;
     }
-    keys = reply->element[1];
-    for (i = 0; i < keys->elements; i++) {
-        if (keys->element[i]->type != REDIS_REPLY_STRING)
-            continue;
-        if (redis_fetch(rc, REDIS_REQ_LOAD, keys->element[i]->str, keys->element[i]->len) < 0) {
-            redis_fail(rc, "cannot send GET");
-            return;
-        }
-        rc->load_pending++;
-    }
-    if (reply->element[0]->len == 1 && reply->element[0]->str[0] == '0')
-        redis_state_set(rc, REDIS_ST_FETCHING);
-    else if (redis_scan(rc, reply->element[0]->str, reply->element[0]->len) < 0) {
+    cursor = reply->element[0];
+    last = cursor->len == 1 && cursor->str[0] == '0';
+    if (!last && redis_scan(rc, cursor->str, cursor->len) < 0) {
         redis_fail(rc, "cannot send SCAN");
         return;
     }
+    if ((n = redis_fetch(rc, 1, reply->element[1])) < 0) {
+        redis_fail(rc, "cannot send GET");
+        return;
+    }
+    rc->load_pending += (size_t)n;
+    if (last)
+        redis_state_set(rc, REDIS_ST_FETCHING);
     redis_load_check(rc);
 }
 
-/* One part of a GET+PTTL pair arrived. */
-static void redis_on_fetch(struct redis_client *rc, struct redis_req *req, const redisReply *reply)
+/* A value of a batch arrived (PTTL known): apply it; count it when it is the load's. */
+static void redis_batch_got(struct redis_client *rc, const struct redis_batch *b, size_t k,
+                            const redisReply *reply)
 {
-    long long pttl;
+    int current = b->load && b->load_id == rc->load_id &&
+                  (rc->state == REDIS_ST_SCANNING || rc->state == REDIS_ST_FETCHING);
 
-    if (!req->got_get) {
-        req->got_get = 1;
-        if (reply->type == REDIS_REPLY_NIL) {
-            req->value_nil = 1;
-        } else if (reply->type == REDIS_REPLY_STRING) {
-            req->value = redis_strndup(reply->str, reply->len);
-            req->value_len = reply->len;
-            if (req->value == NULL)
-                req->value_nil = 1; /* out of memory: the key is dropped, never half-stored */
-        } else {
-            req->value_nil = 1; /* a key of another type: not an override */
-        }
-        return;
+    if (b->load && !current)
+        return; /* a load given up (a flush started it again): the new one reads it */
+    redis_apply(rc, b, b->names + b->keys[k].off, b->keys[k].len, reply, b->pttl);
+    if (current) {
+        rc->load_pending--;
+        redis_load_check(rc);
     }
-    pttl = reply->type == REDIS_REPLY_INTEGER ? reply->integer : -2;
-    if (req->kind == REDIS_REQ_REREAD) {
-        redis_apply(rc, rc->view, req, pttl);
-        return;
+}
+
+/* hiredis: a PTTL or GET reply of a batch, in order (NULL on disconnect); the last frees it. */
+static void redis_on_batch(redisAsyncContext *ac, void *r, void *privdata)
+{
+    struct redis_batch *b = privdata;
+    struct redis_client *rc = b->rc;
+    const redisReply *reply = r;
+    size_t k = b->calls / 2;
+    int is_get = b->calls % 2;
+
+    b->calls++;
+    if (reply != NULL && b->gen == rc->gen) {
+        redis_progress(rc);
+        if (!is_get)
+            b->pttl = reply->type == REDIS_REPLY_INTEGER ? reply->integer : -2;
+        else
+            redis_batch_got(rc, b, k, reply);
     }
-    if ((rc->state != REDIS_ST_SCANNING && rc->state != REDIS_ST_FETCHING) ||
-        req->load_id != rc->load_id)
-        return;
-    redis_apply(rc, rc->staging, req, pttl);
-    rc->load_pending--;
-    redis_load_check(rc);
+    if (b->calls == b->sent)
+        free(b);
 }
 
 /* Subscribe the second connection to invalidation messages. */
@@ -820,7 +817,7 @@ static void redis_subscribe(struct redis_client *rc)
 {
     const char *argv[] = {"SUBSCRIBE", "__redis__:invalidate"};
     size_t lens[] = {9, 20};
-    struct redis_req *req = redis_req_new(rc, REDIS_REQ_SUBSCRIBE, "", 0, 1);
+    struct redis_req *req = redis_req_new(rc, REDIS_REQ_SUBSCRIBE);
 
     if (req == NULL || redis_send(rc, rc->sub, req, redis_on_message, 2, argv, lens) < 0) {
         redis_fail(rc, "cannot send SUBSCRIBE");
@@ -872,7 +869,7 @@ static void redis_on_reply(redisAsyncContext *ac, void *r, void *privdata)
     const redisReply *reply = r;
 
     if (reply == NULL || req->gen != rc->gen) {
-        redis_req_release(req);
+        free(req);
         return;
     }
     redis_progress(rc);
@@ -880,10 +877,6 @@ static void redis_on_reply(redisAsyncContext *ac, void *r, void *privdata)
     case REDIS_REQ_SCAN:
         if (rc->state == REDIS_ST_SCANNING && req->load_id == rc->load_id)
             redis_on_scan(rc, reply);
-        break;
-    case REDIS_REQ_LOAD:
-    case REDIS_REQ_REREAD:
-        redis_on_fetch(rc, req, reply);
         break;
     case REDIS_REQ_PING:
         if (reply->type == REDIS_REPLY_ERROR)
@@ -893,35 +886,21 @@ static void redis_on_reply(redisAsyncContext *ac, void *r, void *privdata)
         redis_on_setup(rc, req, reply);
         break;
     }
-    redis_req_release(req);
+    free(req);
 }
 
-/* An invalidation: re-read each key (queued during a full load); nil means everything. */
+/* An invalidation: re-read its keys (during a full load too); nil means everything. */
 static void redis_on_invalidate(struct redis_client *rc, const redisReply *payload)
 {
-    size_t i;
-
     if (payload->type == REDIS_REPLY_NIL) {
         /* Sent for a flush of any database: never empty the live view for it; the full
-         * load that follows swaps in exactly what our database still holds. */
+         * load that follows sweeps away what our database no longer holds. */
         log_debug(1, "redis %s: flush: loading everything again", rc->endpoint);
         redis_load_start(rc);
         return;
     }
-    if (payload->type != REDIS_REPLY_ARRAY)
-        return;
-    for (i = 0; i < payload->elements; i++) {
-        const redisReply *k = payload->element[i];
-
-        if (k->type != REDIS_REPLY_STRING)
-            continue;
-        if (rc->state == REDIS_ST_SCANNING || rc->state == REDIS_ST_FETCHING)
-            redis_queue_key(rc, k->str, k->len);
-        else if (redis_fetch(rc, REDIS_REQ_REREAD, k->str, k->len) < 0) {
-            redis_fail(rc, "cannot send GET");
-            return;
-        }
-    }
+    if (payload->type == REDIS_REPLY_ARRAY && redis_fetch(rc, 0, payload) < 0)
+        redis_fail(rc, "cannot send GET");
 }
 
 /* The string element i of an array reply, or NULL. */
@@ -962,12 +941,12 @@ static void redis_on_message(redisAsyncContext *ac, void *r, void *privdata)
             /* an unsubscribe nobody asked for: invalidations would stop silently; hiredis
              * forgets the channel's callback, so this is the request's last call */
             redis_fail(rc, "the subscription to invalidations ended");
-            redis_req_release(req);
+            free(req);
             return;
         }
     }
     if (reply == NULL)
-        redis_req_release(req);
+        free(req);
 }
 
 /* Open one connection and attach it to the loop: the context, or NULL (why filled). */

@@ -147,28 +147,30 @@ static void test_changes(void)
     overrides_free(NULL);
 }
 
-/* Swap exchanges contents but keeps each loaded flag. */
-static void test_swap(void)
+/* A sweep removes what the last load did not mark; an unchanged value keeps its entry. */
+static void test_sweep(void)
 {
-    struct overrides *live = overrides_new();
-    struct overrides *staging = overrides_new();
-    struct override_hit hit;
-    struct addr a;
+    struct overrides *o = overrides_new();
+    const char *v;
+    size_t vlen;
+    uint64_t at;
 
-    overrides_set(live, "old.com", 7, "a", 1, 0);
-    overrides_set_loaded(live, 1);
-    overrides_set(staging, "new.com", 7, "b", 1, 0);
-    overrides_set(staging, "new2.com", 8, "b", 1, 0);
-    overrides_swap(live, staging);
-    is_int((long long)overrides_count(live), 2, "swap: live has new entries");
-    is_int((long long)overrides_count(staging), 1, "swap: staging has old entries");
-    ok(overrides_loaded(live) && !overrides_loaded(staging), "swap keeps loaded flags");
-    test_key("new.com", &a);
-    ok(overrides_lookup(live, &a, 0, NULL, NULL, &hit) == 1, "swap: lookup new");
-    test_key("old.com", &a);
-    ok(overrides_lookup(live, &a, 0, NULL, NULL, &hit) == 0, "swap: old gone");
-    overrides_free(live);
-    overrides_free(staging);
+    overrides_set_marked(o, "old.com", 7, "a", 1, 0, 1);
+    overrides_set_marked(o, "kept.com", 8, "a", 1, 0, 1);
+    overrides_set_marked(o, "changed.com", 11, "a", 1, 0, 1);
+    overrides_set_marked(o, "kept.com", 8, "a", 1, 500, 2);
+    overrides_set_marked(o, "changed.com", 11, "bb", 2, 0, 2);
+    overrides_set_marked(o, "new.com", 7, "b", 1, 0, 2);
+    is_int((long long)overrides_sweep(o, 2), 1, "sweep: one entry unmarked");
+    is_int((long long)overrides_count(o), 3, "sweep: three left");
+    ok(overrides_get(o, "old.com", 7, &v, &vlen, &at) == 0, "sweep: the unmarked one is gone");
+    ok(overrides_get(o, "kept.com", 8, &v, &vlen, &at) == 1 && at == 500 && vlen == 1,
+       "sweep: an unchanged value got the new expiry");
+    ok(overrides_get(o, "changed.com", 11, &v, &vlen, &at) == 1 && vlen == 2 &&
+           memcmp(v, "bb", 2) == 0,
+       "sweep: a changed value is the new one");
+    is_int((long long)overrides_sweep(o, 2), 0, "sweep: nothing more to remove");
+    overrides_free(o);
 }
 
 struct test_pattern {
@@ -316,7 +318,7 @@ int main(void)
 {
     test_precedence();
     test_changes();
-    test_swap();
+    test_sweep();
     test_check_pattern();
     test_mx();
     test_many();
