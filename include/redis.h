@@ -14,9 +14,10 @@ struct redis_client;
 /*
  * Start a client on base that fills `view` (borrowed; must outlive the client) from
  * the Redis server named by cfg->redis and keeps it current: full load (SCAN) after
- * every (re)connect, then client-side tracking (BCAST) invalidations. The view is
- * swapped in only when a full load completes, and marked loaded then; on errors it
- * is kept as it is while the client reconnects (at least once a second). cfg is
+ * every (re)connect, and client-side tracking (BCAST) invalidations, applied at once,
+ * during a full load too. A full load writes into the view as it reads; keys no longer
+ * in Redis are removed, and the view marked loaded, when it completes. On errors the
+ * view is kept as it is while the client reconnects (at least once a second). cfg is
  * borrowed only during the call. Returns NULL when cfg->redis is NULL or malformed,
  * the password file cannot be read, or on allocation failure (logged).
  */
