@@ -511,8 +511,7 @@ static void redis_on_watchdog(evutil_socket_t fd, short what, void *arg)
     char why[100];
 
     /* after setup every expected reply comes on main (sub only carries invalidations) */
-    if (redis_readable(rc->main) ||
-        (rc->state == REDIS_ST_CONNECTING && redis_readable(rc->sub))) {
+    if (redis_readable(rc->main) || (rc->state == REDIS_ST_CONNECTING && redis_readable(rc->sub))) {
         evtimer_add(rc->watchdog, &tv);
         return;
     }
