@@ -632,7 +632,7 @@ static void rules_add_mx(struct rules_ctx *ctx, enum rules_kind kind, const char
     } else {
         if (len > 1 && text[len - 1] == '.')
             len--; /* one trailing dot is ignored */
-        if ((lower = rules_arena_copy(r, text, len)) == NULL)
+        if ((lower = arena_copy(r->arena, text, len)) == NULL)
             goto fail;
         for (i = 0; i < len; i++)
             if (lower[i] >= 'A' && lower[i] <= 'Z')
