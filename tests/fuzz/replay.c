@@ -1,17 +1,21 @@
 /*
  * replay.c - replays a fuzz target's seed corpus on any compiler, as TAP.
- * Linked with one fuzz_*.c file; FUZZ_CORPUS names the corpus folder. A crash,
- * a sanitizer report or an abort() from the target's own checks fails the test.
+ * Linked with one fuzz_*.c file; FUZZ_CORPUS names the corpus folder. Each seed runs
+ * in a child process, so that one TAP point per seed says whether the target's own
+ * checks passed on it: an abort() from a failed check, a crash or a sanitizer report
+ * (a non-zero exit) fails that point, and the other seeds still run.
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tap.h"
+#include "testdir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,45 +46,49 @@ static unsigned char *replay_read(const char *path, size_t *len)
     return buf;
 }
 
-/* Sort helper for directory entries. */
-static int replay_cmp(const void *a, const void *b)
+/* Run the target on one seed in a child; one TAP point for how the child ended. */
+static void replay_seed(const char *dir, const char *name, void *arg)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    char path[4096];
+    size_t len = 0;
+    unsigned char *buf;
+    pid_t pid;
+    int st = 0;
+
+    (void)arg;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    buf = replay_read(path, &len);
+    if (buf == NULL) {
+        ok(0, "%s: cannot read it", name);
+        return;
+    }
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        LLVMFuzzerTestOneInput(buf, len);
+        free(buf);
+        exit(0); /* exit, not _exit: LeakSanitizer checks at exit */
+    }
+    free(buf);
+    if (pid < 0 || waitpid(pid, &st, 0) != pid) {
+        ok(0, "%s: fork/wait failed", name);
+        return;
+    }
+    if (!ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s (%zu bytes): every check passed", name,
+            len)) {
+        if (WIFSIGNALED(st))
+            printf("#   killed by signal %d%s\n", WTERMSIG(st),
+                   WTERMSIG(st) == 6 ? " (abort: a check of the target failed)" : "");
+        else
+            printf("#   exit status %d (a sanitizer report?)\n", WEXITSTATUS(st));
+    }
 }
 
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : FUZZ_CORPUS;
-    char **names = NULL;
-    size_t n = 0, i;
-    struct dirent *e;
-    DIR *d = opendir(dir);
+    long n = testdir_each(dir, NULL, replay_seed, NULL);
 
-    if (!ok(d != NULL, "open corpus %s", dir))
-        return done_testing();
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        names = realloc(names, (n + 1) * sizeof(*names));
-        names[n++] = strdup(e->d_name);
-    }
-    closedir(d);
-    qsort(names, n, sizeof(*names), replay_cmp);
-    ok(n > 0, "corpus %s has %zu seeds", dir, n);
-    for (i = 0; i < n; i++) {
-        char path[4096];
-        size_t len = 0;
-        unsigned char *buf;
-
-        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        buf = replay_read(path, &len);
-        if (ok(buf != NULL || len == 0, "read %s", names[i])) {
-            LLVMFuzzerTestOneInput(buf ? buf : (const unsigned char *)"", len);
-            ok(1, "replayed %s (%zu bytes)", names[i], len);
-        }
-        free(buf);
-        free(names[i]);
-    }
-    free(names);
+    ok(n > 0, "corpus %s has %ld seeds", dir, n);
     return done_testing();
 }

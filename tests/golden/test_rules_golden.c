@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include "rules.h"
 #include "tap.h"
+#include "testdir.h"
 #include "testutil.h"
 
 #define GOLDEN_OUT_MAX 65536
@@ -48,67 +48,30 @@ static void golden_run(const char *file, const struct routes *rt, char *out, siz
     diag_free(d);
 }
 
-/* Print text as TAP comment lines under a heading. */
-static void golden_show(const char *what, const char *text)
+/* One golden case: load it and compare with its .ref. */
+static void golden_case(const char *dir, const char *name, void *arg)
 {
-    const char *p = text, *nl;
+    static char got[GOLDEN_OUT_MAX];
 
-    printf("# %s:\n", what);
-    for (; *p != '\0'; p = nl + 1) {
-        nl = strchr(p, '\n');
-        if (nl == NULL)
-            nl = p + strlen(p) - 1;
-        printf("#   %.*s\n", (int)(nl - p + (*nl != '\n')), p);
-    }
-}
-
-/* Sort helper for directory entries. */
-static int golden_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    (void)dir;
+    golden_run(name, arg, got, sizeof(got));
+    testdir_golden(name, got);
 }
 
 int main(void)
 {
-    static char got[GOLDEN_OUT_MAX], want[GOLDEN_OUT_MAX];
+    static const char *const suffixes[] = {".rules", ".glob", NULL};
     struct routes *rt = routes_new();
-    const char *update = getenv("GOLDEN_UPDATE");
-    char err[256], **names = NULL, ref[1024];
-    size_t n = 0, i, len;
-    struct dirent *e;
-    DIR *dir;
+    char err[256];
+    long n;
 
-    if (!ok(chdir(GOLDEN_DIR) == 0 && (dir = opendir(".")) != NULL, "open %s", GOLDEN_DIR))
+    if (!ok(chdir(GOLDEN_DIR) == 0, "chdir %s", GOLDEN_DIR))
         return done_testing();
     ok(rt != NULL &&
            routes_define(rt, "smarthost", "smtp:[relay.example]:587", err, sizeof(err)) == 0,
        "route smarthost");
-    while ((e = readdir(dir)) != NULL) {
-        len = strlen(e->d_name);
-        if ((len > 6 && strcmp(e->d_name + len - 6, ".rules") == 0) ||
-            (len > 5 && strcmp(e->d_name + len - 5, ".glob") == 0)) {
-            names = realloc(names, (n + 1) * sizeof(*names));
-            names[n++] = strdup(e->d_name);
-        }
-    }
-    closedir(dir);
-    qsort(names, n, sizeof(*names), golden_cmp);
-    ok(n >= 10, "%zu golden cases", n);
-    for (i = 0; i < n; i++) {
-        snprintf(ref, sizeof(ref), "%.*s.ref", (int)(strrchr(names[i], '.') - names[i]), names[i]);
-        golden_run(names[i], rt, got, sizeof(got));
-        if (update != NULL && strcmp(update, "1") == 0) {
-            FILE *f = fopen(ref, "w");
-
-            ok(f != NULL && fputs(got, f) >= 0 && fclose(f) == 0, "wrote %s", ref);
-        } else if (!ok(test_read_file(ref, want, sizeof(want)) >= 0 && strcmp(got, want) == 0, "%s",
-                       names[i])) {
-            golden_show("got", got);
-            golden_show(ref, want);
-        }
-        free(names[i]);
-    }
-    free(names);
+    n = testdir_each(".", suffixes, golden_case, rt);
+    ok(n >= 10, "%ld golden cases", n);
     routes_free(rt);
     return done_testing();
 }

@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "cfg.h"
 #include "routes.h"
 #include "tap.h"
+#include "testdir.h"
 #include "testutil.h"
 
 #define GOLDEN_MAX 65536
@@ -100,47 +100,25 @@ static void test_golden_run(const char *file, char *out, size_t size)
     diag_free(d);
 }
 
-/* Sort helper for case names. */
-static int test_golden_cmp(const void *a, const void *b)
+/* One golden case: load it and compare with its .ref. */
+static void test_golden_case(const char *dir, const char *name, void *arg)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    static char got[GOLDEN_MAX];
+
+    (void)dir;
+    (void)arg;
+    test_golden_run(name, got, sizeof(got));
+    testdir_golden(name, got);
 }
 
 int main(void)
 {
-    static char got[GOLDEN_MAX], want[GOLDEN_MAX];
-    const char *update = getenv("GOLDEN_UPDATE");
-    char *names[512];
-    size_t n = 0, i;
-    struct dirent *e;
-    DIR *dir;
+    static const char *const suffixes[] = {".conf", NULL};
+    long n;
 
-    if (!ok(chdir(GOLDEN_DIR) == 0, "chdir %s", GOLDEN_DIR) ||
-        !ok((dir = opendir(".")) != NULL, "open %s", GOLDEN_DIR))
+    if (!ok(chdir(GOLDEN_DIR) == 0, "chdir %s", GOLDEN_DIR))
         return done_testing();
-    while ((e = readdir(dir)) != NULL && n < sizeof(names) / sizeof(names[0])) {
-        size_t len = strlen(e->d_name);
-
-        if (len > 5 && strcmp(e->d_name + len - 5, ".conf") == 0)
-            names[n++] = strdup(e->d_name);
-    }
-    closedir(dir);
-    qsort(names, n, sizeof(names[0]), test_golden_cmp);
-    ok(n >= 10, "%zu golden cases", n);
-    for (i = 0; i < n; i++) {
-        char ref[512];
-
-        snprintf(ref, sizeof(ref), "%.*s.ref", (int)(strlen(names[i]) - 5), names[i]);
-        test_golden_run(names[i], got, sizeof(got));
-        if (update != NULL && strcmp(update, "1") == 0) {
-            FILE *f = fopen(ref, "w");
-
-            ok(f != NULL && fputs(got, f) >= 0 && fclose(f) == 0, "wrote %s", ref);
-        } else if (ok(test_read_file(ref, want, sizeof(want)) >= 0, "read %s", ref)) {
-            if (!is_str(got, want, names[i]))
-                printf("# got:\n%s", got);
-        }
-        free(names[i]);
-    }
+    n = testdir_each(".", suffixes, test_golden_case, NULL);
+    ok(n >= 10, "%ld golden cases", n);
     return done_testing();
 }
