@@ -37,9 +37,22 @@ is "$(grep -c . <<<"$out")" 3001 "it lists the 3,001 string overrides, not the h
 "$POLICYCTL" -c "$T/policyd.conf" override get junk.example >/dev/null 2>&1
 is "$?" 1 "override get on a non-string key: not an override (exit 1)"
 
-# A flush of database 1 must not blank the answers of database 0, not even briefly.
-result=$($PDCLIENT load-conns 127.0.0.1 "$PD_PORT" 2 2 x@aol.com d7.example \
-    2>&1 & sleep 0.5; $R -n 1 flushdb >/dev/null; wait)
+# A flush of database 1 must not blank the answers of database 0, not even briefly: the
+# lookups run from before the flush until well after policyd began to load everything
+# again (Redis counts the SCAN calls of that load).
+scans() { $R info commandstats | sed -n 's/^cmdstat_scan:calls=\([0-9]*\),.*/\1/p'; }
+n0=$(scans)
+scanned_again() { [ "$(scans)" -gt "${n0:-0}" ]; }
+export LOAD_STARTED=$T/load.started LOAD_MARK=$T/load.mark LOAD_AFTER=100
+$PDCLIENT load-conns 127.0.0.1 "$PD_PORT" 60 2 x@aol.com d7.example >"$T/load" 2>&1 &
+loader=$!
+wait_for 20000 "the load client's first answer" test -e "$LOAD_STARTED"
+$R -n 1 flushdb >/dev/null
+wait_for 20000 "policyd to load again after the flush" scanned_again
+ok $? "the flush reached policyd, which began to load everything again while the lookups ran"
+touch "$LOAD_MARK"
+wait $loader
+result=$(cat "$T/load")
 echo "$result" | sed 's/^/# /'
 is "$(grep -c '^answer .*NOTFOUND' <<<"$result")" 0 \
     "FLUSHDB of another database: no answer went NOTFOUND"

@@ -23,6 +23,6 @@ grep -q "user $user: no such user" "$T/err"
 ok $? "the error names the user"
 [ ! -e "$T/policyd.pid" ]
 ok $? "no pidfile is left behind"
-! wait_port "$PD_PORT" 1
+! port_open "$PD_PORT"
 ok $? "nothing listens"
 done_testing

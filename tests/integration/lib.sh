@@ -19,34 +19,39 @@ lib_cleanup() {
     local p h
     for h in $LIB_CLEANUP_HOOKS; do "$h"; done
     for p in $LIB_PIDS; do kill -TERM "$p" 2>/dev/null; done
-    for p in $LIB_PIDS; do lib_wait_gone "$p" 50; kill -KILL "$p" 2>/dev/null; done
+    for p in $LIB_PIDS; do
+        wait_for 5000 "process $p to exit" pid_gone "$p" 2>/dev/null
+        kill -KILL "$p" 2>/dev/null
+    done
     if [ -n "${PF_DIR:-}" ]; then
         p=$(tr -d ' ' <"$(postconf -c "$PF_DIR" -h queue_directory)/pid/master.pid" 2>/dev/null)
         postfix -c "$PF_DIR" stop >/dev/null 2>&1
-        [ -n "$p" ] && lib_wait_gone "$p" 100
+        [ -n "$p" ] && wait_for 10000 "the Postfix master to exit" pid_gone "$p"
     fi
     [ "${KEEP:-0}" = 1 ] || rm -rf "$T"
 }
 trap lib_cleanup EXIT
 
-# One TAP test point: ok CONDITION_EXIT_STATUS "description".
+# One TAP test point: ok CONDITION_EXIT_STATUS "description"; returns 0 when it passed.
 ok() {
     TAP_N=$((TAP_N + 1))
     if [ "$1" -eq 0 ]; then
         echo "ok $TAP_N - $2"
-    else
-        TAP_FAILED=$((TAP_FAILED + 1))
-        echo "not ok $TAP_N - $2"
+        return 0
     fi
+    TAP_FAILED=$((TAP_FAILED + 1))
+    echo "not ok $TAP_N - $2"
+    return 1
 }
 
-# Compare two strings: is GOT WANT "description".
+# Compare two strings: is GOT WANT "description"; returns 0 when they are equal.
 is() {
     if [ "$1" = "$2" ]; then
         ok 0 "$3"
     else
         ok 1 "$3"
         printf '#   got:  %s\n#   want: %s\n' "$1" "$2"
+        return 1
     fi
 }
 
@@ -75,16 +80,60 @@ need() {
     done
 }
 
-# Wait until pid is gone, at most N tenths of a second.
-lib_wait_gone() {
-    local i=0
-    while kill -0 "$1" 2>/dev/null && [ $i -lt "$2" ]; do sleep 0.1; i=$((i + 1)); done
-    ! kill -0 "$1" 2>/dev/null
-}
-
 # Print the wall clock in ms (for measuring delays).
 now_ms() {
     echo $(($(date +%s%N) / 1000000))
+}
+
+# wait_for MS WHAT COMMAND [ARG...]: run COMMAND until it succeeds, at most MS ms. The
+# one way these tests wait for something: never a fixed sleep. MS is a deadline against
+# a hang (or a limit the SPEC states), not a measurement. Returns 0 once COMMAND
+# succeeded; on timeout prints (on stderr, into the test's log) what it waited for and
+# returns 1. WAITED_MS is how long it took either way.
+wait_for() {
+    local wf_ms=$1 wf_what=$2 wf_start wf_now
+    shift 2
+    wf_start=$(now_ms)
+    while :; do
+        if "$@"; then
+            WAITED_MS=$(($(now_ms) - wf_start))
+            return 0
+        fi
+        wf_now=$(now_ms)
+        if [ $((wf_now - wf_start)) -ge "$wf_ms" ]; then
+            WAITED_MS=$((wf_now - wf_start))
+            echo "# gave up after $WAITED_MS ms waiting for $wf_what" >&2
+            return 1
+        fi
+        sleep 0.02
+    done
+}
+
+# Conditions for wait_for.
+# log_has FILE ERE: FILE has a line matching ERE.
+log_has() {
+    grep -q -E -- "$2" "$1" 2>/dev/null
+}
+
+# log_count_over FILE ERE N: FILE has more than N lines matching ERE.
+log_count_over() {
+    [ "$(grep -c -E -- "$2" "$1" 2>/dev/null)" -gt "$3" ]
+}
+
+# pid_gone PID: no such process.
+pid_gone() {
+    ! kill -0 "$1" 2>/dev/null
+}
+
+# port_open PORT: something accepts TCP connections on 127.0.0.1:PORT.
+port_open() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# answer_is ASK KEY WANT: the function ASK prints WANT for KEY (kept in LAST_ANSWER).
+answer_is() {
+    LAST_ANSWER=$("$1" "$2")
+    [ "$LAST_ANSWER" = "$3" ]
 }
 
 # Print a free TCP port on 127.0.0.1.
@@ -117,9 +166,13 @@ write_conf() {
     } > "$T/policyd.conf"
 }
 
-# Start policyd detached with $T/policyd.conf; returns once it says it is ready.
+# Start policyd detached with $T/policyd.conf; returns once it says it is ready. With
+# PD_NOFILE set, it runs under "ulimit -n $PD_NOFILE" (soft and hard limit).
 start_policyd() {
-    "$POLICYD" -c "$T/policyd.conf" "$@" 2>>"$T/policyd.log"
+    (
+        [ -z "${PD_NOFILE:-}" ] || ulimit -n "$PD_NOFILE" || exit 1
+        exec "$POLICYD" -c "$T/policyd.conf" "$@"
+    ) 2>>"$T/policyd.log"
     local rc=$?
     if [ $rc -ne 0 ]; then
         echo "# policyd did not start (exit $rc):"
@@ -133,31 +186,15 @@ start_policyd() {
 # Stop policyd with SIGTERM and wait for it to exit; 0 when it did.
 stop_policyd() {
     kill -TERM "$PD_PID" 2>/dev/null
-    lib_wait_gone "$PD_PID" 100
-}
-
-# Wait until policyd's log has a line matching the ERE: wait_pdlog PATTERN MS; 0 when it came.
-wait_pdlog() {
-    local start
-    start=$(now_ms)
-    until grep -q -E "$1" "$T/policyd.log"; do
-        [ $(($(now_ms) - start)) -gt "$2" ] && return 1
-        sleep 0.02
-    done
+    wait_for 10000 "policyd ($PD_PID) to exit after SIGTERM" pid_gone "$PD_PID"
 }
 
 # Send SIGHUP and wait until the log shows the reload finished (ok or failed).
 reload_policyd() {
-    local before after i=0
+    local before
     before=$(grep -c -E 'reloaded:|reload failed' "$T/policyd.log")
     kill -HUP "$PD_PID"
-    while [ $i -lt 300 ]; do
-        after=$(grep -c -E 'reloaded:|reload failed' "$T/policyd.log")
-        [ "$after" -gt "$before" ] && return 0
-        sleep 0.05
-        i=$((i + 1))
-    done
-    return 1
+    wait_for 30000 "the reload to finish" log_count_over "$T/policyd.log" 'reloaded:|reload failed' "$before"
 }
 
 # postmap against policyd: pmq MAP KEY -> prints the answer; exit status is postmap's.
@@ -175,30 +212,6 @@ pmq() {
 
 # --- readiness, load, smtp-sink and a private Postfix (issues 2 and 4) -------
 
-# Wait until something accepts TCP connections on 127.0.0.1:PORT, at most N tenths
-# of a second (default 100); 0 when it does.
-wait_port() {
-    local i=0
-    while [ $i -lt "${2:-100}" ]; do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.1
-        i=$((i + 1))
-    done
-    return 1
-}
-
-# Wait until FILE has a line matching the extended regex RE, at most N tenths of a
-# second (default 100); 0 when it does.
-wait_log() {
-    local i=0
-    while [ $i -lt "${3:-100}" ]; do
-        grep -q -E -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.1
-        i=$((i + 1))
-    done
-    return 1
-}
-
 # Many socketmap requests ("MAP KEY" lines on stdin) on one connection to policyd;
 # one reply per line. sockmap_many pipe: send them all before reading.
 sockmap_many() {
@@ -214,7 +227,7 @@ sink_start() {
     smtp-sink -u nobody "127.0.0.1:$port" 100 >>"$T/smtp-sink.log" 2>&1 &
     pid=$!
     LIB_PIDS="$LIB_PIDS $pid"
-    if ! wait_port "$port" 100; then
+    if ! wait_for 10000 "smtp-sink on port $port" port_open "$port"; then
         echo "# smtp-sink on port $port did not start"
         return 1
     fi
@@ -264,7 +277,7 @@ EOF2
         sed 's/^/#   /' "$T/postfix-check.log"
         return 1
     fi
-    wait_port "$PF_SMTP_PORT" 100
+    wait_for 10000 "Postfix smtpd on port $PF_SMTP_PORT" port_open "$PF_SMTP_PORT"
 }
 
 # Start the private Postfix with transport_maps asking policyd's transport map; one TAP point.

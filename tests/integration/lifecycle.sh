@@ -72,7 +72,7 @@ printf 'listen = inet:127.0.0.1:%s\nno_such_setting = 1\n' "$PD_PORT" >"$T/bad.c
 is "$rc" "1" "start (-f) with an unknown setting exits 1"
 grep -q "$T/bad.conf:2: " "$T/err"
 ok $? "the unknown setting is reported as bad.conf:2"
-[ ! -e "$T/policyd.pid" ] && ! wait_port "$PD_PORT" 1
+[ ! -e "$T/policyd.pid" ] && ! port_open "$PD_PORT"
 ok $? "nothing was started: no pidfile, the port is closed"
 
 # --- detached start, pidfile, SIGTERM ------------------------------------------------
@@ -123,12 +123,11 @@ while True:
         break
 EOF2
     listener=$!
-    local i=0
-    while [ ! -S "$T/notify.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    wait_for 10000 "the notify socket" test -S "$T/notify.sock"
     NOTIFY_SOCKET=$T/notify.sock "$POLICYD" -f -c "$T/policyd.conf" 2>>"$T/policyd.log" &
     PD_PID=$!
     LIB_PIDS="$LIB_PIDS $PD_PID $listener"
-    wait_log "$T/notify.out" "READY" 100
+    wait_for 10000 "READY=1 on the notify socket" log_has "$T/notify.out" "READY"
     got=$(grep READY "$T/notify.out")
     is "$got" "READY answered: OK smtp:[127.0.0.1]:2525" "-f: READY=1 arrives on \$NOTIFY_SOCKET once it answers ($sig run)"
     [ ! -e "$T/policyd.pid" ]
@@ -200,7 +199,7 @@ EOF2
     got=$(pmq transport b@new.example)
     is "$got" "smtp:[127.0.0.1]:2525" "the reloaded rule answers"
     kill -TERM "$PD_PID"
-    lib_wait_gone "$PD_PID" 100
+    wait_for 10000 "policyd to exit" pid_gone "$PD_PID"
     ok $? "SIGTERM stops the unprivileged daemon"
     rm -f "$T/policyd.pid"
 else

@@ -9,7 +9,6 @@ Modes (host and port first):
                                  read them from stdin (for inputs over the argv limit);
                                  several: wait for each one's reply before the next
   policy HOST PORT RECIPIENT...  one policy request per recipient (RCPT), print each action
-  hold HOST PORT SECONDS         connect, send nothing, print "CLOSED after N s" or "OPEN"
   sockmap-stdin HOST PORT [pipe] one request per stdin line on one connection, one reply
                                  per line; "pipe": send them all before reading
   policy-file HOST PORT FILE [pipe]
@@ -19,6 +18,7 @@ Modes (host and port first):
                                  them round-robin on one connection (serially) until SECONDS
                                  pass, MAXN requests are answered or the file $LOAD_STOP
                                  exists; print "requests=N errors=E maxgap_ms=G"
+                                 (the file $LOAD_STARTED, when set, is made at the first answer)
   expect [--route NAME=RESULT]... [--default NAME] RULEFILE...
                                  stdin: keys; print what the transport map must answer for
                                  each (the result, or NOTFOUND), from a model of SPEC 3
@@ -29,11 +29,24 @@ The model (RuleModel, policy_action) can also be imported by the tests' own scri
                                  in turn, one request at a time, for SECONDS; print
                                  "requests N", "failed N" (errors, closes, timeouts: each one
                                  reconnects), "temp N" (TEMP/TIMEOUT/PERM replies), "max_ms N"
-                                 (slowest answer), then "answer KEY=REPLY COUNT" per distinct reply
+                                 (slowest answer), then "answer KEY=REPLY COUNT" per distinct reply;
+                                 $LOAD_STARTED as for load; with $LOAD_MARK and $LOAD_AFTER=K
+                                 set, each connection stops K answers after the file $LOAD_MARK
+                                 appears, and "after_mark N" counts the answers after it
+  slow-reader HOST PORT MODE FILE
+                                 FILE: one socketmap request per line, all pipelined on one
+                                 connection with a small receive buffer that reads nothing until
+                                 the server has stopped reading: its end of the connection holds
+                                 unread requests and unsent answers, unchanged for 0.5 s (from
+                                 /proc/net/tcp); prints "stalled: ..." then, by MODE:
+                                 resume: reads and prints every answer, one per line
+                                 never: reads nothing; prints "closed after N ms" once the server
+                                 closes the connection (RST or FIN seen), "still open" after 60 s
 """
 import json
 import os
 import re
+import select
 import socket
 import sys
 import threading
@@ -136,22 +149,6 @@ def mode_policy(host, port, rcpts):
         print(reply)
 
 
-def mode_hold(host, port, seconds):
-    s = connect(host, port)
-    s.settimeout(float(seconds))
-    start = time.monotonic()
-    try:
-        if s.recv(1) == b"":
-            print("CLOSED after %d s" % round(time.monotonic() - start))
-            return
-    except socket.timeout:
-        pass
-    except ConnectionResetError:
-        print("CLOSED after %d s" % round(time.monotonic() - start))
-        return
-    print("OPEN")
-
-
 def mode_sockmap_stdin(host, port, pipe):
     s = connect(host, port)
     s.settimeout(30)
@@ -192,6 +189,7 @@ def mode_load(host, port, seconds, maxn):
         f = line.rstrip("\n").split("\t")
         cases.append((netstring(f[0].encode()), f[0], set(f[1:])))
     stop = os.environ.get("LOAD_STOP", "")
+    started = os.environ.get("LOAD_STARTED", "")
     s = connect(host, port)
     s.settimeout(10)
     buf = b""
@@ -207,6 +205,8 @@ def mode_load(host, port, seconds, maxn):
             print("# request %d (%s): %s" % (n, req, e))
             errors += 1
             break
+        if n == 0 and started:
+            open(started, "w").close()
         now = time.monotonic()
         maxgap = max(maxgap, now - last)
         last = now
@@ -330,10 +330,16 @@ def mode_expect(args):
 
 
 def load_worker(host, port, deadline, keys, stats, lock):
-    """One connection of mode_load_conns: ask for keys in turn until the deadline."""
-    mine = {"requests": 0, "failed": 0, "temp": 0, "max": 0.0, "answers": {}}
+    """One connection of mode_load_conns: ask for keys in turn until the deadline (or
+    $LOAD_AFTER answers after the file $LOAD_MARK appeared)."""
+    mine = {"requests": 0, "failed": 0, "temp": 0, "max": 0.0, "answers": {}, "after": 0}
+    started = os.environ.get("LOAD_STARTED", "")
+    mark = os.environ.get("LOAD_MARK", "")
+    after = int(os.environ.get("LOAD_AFTER", "0"))
+    marked = False
     s, buf, i = None, b"", 0
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not (marked and mine["after"] >= after):
+        marked = marked or (mark != "" and os.path.exists(mark))
         key = keys[i % len(keys)]
         i += 1
         t0 = time.monotonic()
@@ -352,6 +358,9 @@ def load_worker(host, port, deadline, keys, stats, lock):
             continue
         mine["max"] = max(mine["max"], time.monotonic() - t0)
         mine["requests"] += 1
+        mine["after"] += marked
+        if started and not os.path.exists(started):
+            open(started, "w").close()
         reply = payload.decode(errors="replace")
         if reply.split(" ", 1)[0] in ("TEMP", "TIMEOUT", "PERM"):
             mine["temp"] += 1
@@ -360,7 +369,7 @@ def load_worker(host, port, deadline, keys, stats, lock):
     if s is not None:
         s.close()
     with lock:
-        for f in ("requests", "failed", "temp"):
+        for f in ("requests", "failed", "temp", "after"):
             stats[f] += mine[f]
         stats["max"] = max(stats["max"], mine["max"])
         for k, n in mine["answers"].items():
@@ -368,7 +377,7 @@ def load_worker(host, port, deadline, keys, stats, lock):
 
 
 def mode_load_conns(host, port, seconds, conns, keys):
-    stats = {"requests": 0, "failed": 0, "temp": 0, "max": 0.0, "answers": {}}
+    stats = {"requests": 0, "failed": 0, "temp": 0, "max": 0.0, "answers": {}, "after": 0}
     lock = threading.Lock()
     deadline = time.monotonic() + float(seconds)
     threads = [threading.Thread(target=load_worker,
@@ -381,8 +390,66 @@ def mode_load_conns(host, port, seconds, conns, keys):
     for f in ("requests", "failed", "temp"):
         print("%s %d" % (f, stats[f]))
     print("max_ms %d" % round(stats["max"] * 1000))
+    if os.environ.get("LOAD_MARK"):
+        print("after_mark %d" % stats["after"])
     for k in sorted(stats["answers"]):
         print("answer %s %d" % (k, stats["answers"][k]))
+
+
+def tcp_queues(local_port, remote_port):
+    """(unsent, unread) bytes of the IPv4 TCP socket local_port -> remote_port on this
+    host, from /proc/net/tcp (tx_queue and rx_queue); None when there is none."""
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            p = line.split()
+            if (int(p[1].split(":")[1], 16) == local_port and
+                    int(p[2].split(":")[1], 16) == remote_port):
+                tx, rx = p[4].split(":")
+                return int(tx, 16), int(rx, 16)
+    return None
+
+
+def mode_slow_reader(host, port, mode, path):
+    with open(path, "rb") as f:
+        reqs = [netstring(line.rstrip(b"\n")) for line in f]
+    data = b"".join(reqs)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
+    s.connect((host, int(port)))
+    t0 = time.monotonic()
+    threading.Thread(target=lambda: s.sendall(data), daemon=True).start()
+    me = s.getsockname()[1]
+    # The proof that write backpressure runs: the server leaves requests unread while its
+    # answers cannot be sent (a server that kept reading would leave nothing unread).
+    deadline, last, q = time.monotonic() + 30, None, None
+    while time.monotonic() < deadline:
+        q = tcp_queues(int(port), me)
+        if q is not None and q[0] > 0 and q[1] > 0 and q == last:
+            break
+        last = q
+        time.sleep(0.5)
+    else:
+        print("not stalled: the server end holds (unsent, unread) = %r" % (q,))
+        sys.exit(1)
+    print("stalled: the server end holds %d unsent answer bytes, %d unread request bytes" % q,
+          flush=True)
+    if mode == "never":
+        p = select.poll()
+        p.register(s, select.POLLRDHUP | select.POLLERR | select.POLLHUP)
+        t1 = time.monotonic()
+        if p.poll(60000):
+            print("closed after %d ms (%d ms from the connect)" %
+                  ((time.monotonic() - t1) * 1000, (time.monotonic() - t0) * 1000))
+        else:
+            print("still open")
+        return
+    s.settimeout(30)
+    buf, out = b"", []
+    for _ in reqs:
+        payload, buf = read_netstring(s, buf)
+        out.append(payload.decode(errors="replace"))
+    print("\n".join(out))
 
 
 def main():
@@ -404,8 +471,8 @@ def main():
             mode_raw(host, port, args)
         elif mode == "policy":
             mode_policy(host, port, args)
-        elif mode == "hold":
-            mode_hold(host, port, args[0])
+        elif mode == "slow-reader":
+            mode_slow_reader(host, port, args[0], args[1])
         elif mode == "load-conns":
             mode_load_conns(host, port, args[0], args[1], args[2:])
         else:

@@ -47,8 +47,9 @@ case "$got" in
     *) ok 1 "RCPT refused with 5xx 5.7.1 and the rule's text"; echo "#   got: $got" ;;
 esac
 
-wait_log "$PF_LOG" "to=<friend@gmail.com>.*status=sent" 200 &&
-    wait_log "$PF_LOG" "to=<someone@unrouted.example>.*status=sent" 200
+wait_for 20000 "friend@gmail.com sent" log_has "$PF_LOG" "to=<friend@gmail.com>.*status=sent" &&
+    wait_for 20000 "someone@unrouted.example sent" \
+        log_has "$PF_LOG" "to=<someone@unrouted.example>.*status=sent"
 ok $? "both accepted messages are delivered within 20 s"
 grep -q -E "to=<friend@gmail.com>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SINK1,.*status=sent" "$PF_LOG"
 ok $? "gmail.com recipient: FILTER sent it to the smarthost sink ($SINK1)"

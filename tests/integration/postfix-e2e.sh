@@ -26,8 +26,8 @@ replies=$(pf_send sender@policyd-test.invalid Someone+Tag@AOL.com user@Example.O
 ok $? "the message is accepted for both recipients"
 echo "$replies" | sed 's/^/# RCPT: /'
 
-wait_log "$PF_LOG" "to=<Someone\+Tag@AOL.com>.*status=sent" 200 &&
-    wait_log "$PF_LOG" "to=<user@Example.ORG>.*status=sent" 200
+wait_for 20000 "Someone+Tag@AOL.com sent" log_has "$PF_LOG" "to=<Someone\+Tag@AOL.com>.*status=sent" &&
+    wait_for 20000 "user@Example.ORG sent" log_has "$PF_LOG" "to=<user@Example.ORG>.*status=sent"
 ok $? "both recipients are delivered within 20 s"
 
 grep -q -E "to=<Someone\+Tag@AOL.com>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SINK1,.*status=sent" "$PF_LOG"

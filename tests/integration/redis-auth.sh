@@ -30,16 +30,13 @@ run_view "password from the file's first line" "loaded=1 synced=1 count=1" -p "$
 view_stop
 
 run_view "wrong password: not loaded" "loaded=0 synced=0 count=0" -p "$T/bad.pw"
-start=$(now_ms)
-until grep -q 'AUTH failed' "$T/view.log" || [ $(($(now_ms) - start)) -gt 2000 ]; do sleep 0.02; done
-grep -q "error: redis tcp:127.0.0.1:$C_PORT: AUTH failed: WRONGPASS" "$T/view.log"
+wait_for 10000 "the refusal in the log" log_has "$T/view.log" \
+    "error: redis tcp:127.0.0.1:$C_PORT: AUTH failed: WRONGPASS"
 ok $? "wrong password logged clearly"
 view_stop
 
 run_view "no password: not loaded" "loaded=0 synced=0 count=0"
-start=$(now_ms)
-until grep -q 'NOAUTH' "$T/view.log" || [ $(($(now_ms) - start)) -gt 2000 ]; do sleep 0.02; done
-grep -q "error: redis .*failed: NOAUTH" "$T/view.log"
+wait_for 10000 "the refusal in the log" log_has "$T/view.log" "error: redis .*failed: NOAUTH"
 ok $? "missing password logged clearly"
 view_stop
 
@@ -50,16 +47,14 @@ ok $? "ACL user gets invalidations ($t ms)"
 view_stop
 
 run_view "wrong ACL user: not loaded" "loaded=0 synced=0 count=0" -u nobody -p "$T/acl.pw"
-start=$(now_ms)
-until grep -q 'AUTH' "$T/view.log" || [ $(($(now_ms) - start)) -gt 2000 ]; do sleep 0.02; done
-grep -q "error: redis .*AUTH (with redis_username) failed: WRONGPASS" "$T/view.log"
+wait_for 10000 "the refusal in the log" log_has "$T/view.log" \
+    "error: redis .*AUTH \\(with redis_username\\) failed: WRONGPASS"
 ok $? "wrong ACL user logged clearly"
 view_stop
 
 run_view "ACL user without grants: not loaded" "loaded=0 synced=0 count=0" -u weak -p "$T/acl.pw"
-start=$(now_ms)
-until grep -q 'NOPERM' "$T/view.log" || [ $(($(now_ms) - start)) -gt 2000 ]; do sleep 0.02; done
-grep -q "error: redis .*CLIENT TRACKING failed: NOPERM" "$T/view.log"
+wait_for 10000 "the refusal in the log" log_has "$T/view.log" \
+    "error: redis .*CLIENT TRACKING failed: NOPERM"
 ok $? "missing ACL grant logged clearly"
 view_stop
 

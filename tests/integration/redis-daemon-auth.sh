@@ -57,7 +57,8 @@ $TEMP" "$1: never loaded, tempfail: the raw replies are TEMP"
 conf "redis = tcp:127.0.0.1:$C_PORT" "redis_password_file = $T/bad.pw"
 start_policyd
 ok $? "policyd starts with a wrong password"
-wait_pdlog "error: redis tcp:127.0.0.1:$C_PORT: AUTH failed: WRONGPASS" 2000
+wait_for 10000 "the AUTH failure in the log" \
+    log_has "$T/policyd.log" "error: redis tcp:127.0.0.1:$C_PORT: AUTH failed: WRONGPASS"
 ok $? "wrong password: a clear log line ($(grep -m1 'AUTH' "$T/policyd.log"))"
 never_loaded "wrong password"
 is "$(grep -c 'error: redis' "$T/policyd.log")" 1 "one error line however many retries"
@@ -67,7 +68,8 @@ stop_policyd_clean "wrong password"
 conf "redis = tcp:127.0.0.1:$C_PORT" "redis_username = nobody" "redis_password_file = $T/acl.pw"
 start_policyd
 ok $? "policyd starts with a wrong ACL user"
-wait_pdlog "error: redis tcp:127.0.0.1:$C_PORT: AUTH \(with redis_username\) failed: WRONGPASS" 2000
+wait_for 10000 "the AUTH failure in the log" log_has "$T/policyd.log" \
+    "error: redis tcp:127.0.0.1:$C_PORT: AUTH \(with redis_username\) failed: WRONGPASS"
 ok $? "wrong ACL user: a clear log line ($(grep -m1 'AUTH' "$T/policyd.log"))"
 never_loaded "wrong ACL user"
 stop_policyd_clean "wrong ACL user"

@@ -27,15 +27,20 @@ redis_cleanup() {
 }
 LIB_CLEANUP_HOOKS="$LIB_CLEANUP_HOOKS redis_cleanup"
 
-# redis_wait_ready PORT PID: poll PING until PONG (5 s at most). 0 ready, 1 not.
-redis_wait_ready() {
-    local i
-    for i in $(seq 1 250); do
-        kill -0 "$2" 2>/dev/null || return 1
-        case "$(redis-cli -p "$1" ping 2>&1)" in PONG | NOAUTH*) return 0 ;; esac
-        sleep 0.02
-    done
+# redis_pong PORT: the server on PORT answers PING (or asks for a password).
+redis_pong() {
+    case "$(redis-cli -p "$1" ping 2>&1)" in PONG | NOAUTH*) return 0 ;; esac
     return 1
+}
+
+# redis_pong_or_gone PORT PID: redis_pong, or the process is gone (no use waiting).
+redis_pong_or_gone() {
+    pid_gone "$2" || redis_pong "$1"
+}
+
+# redis_wait_ready PORT PID: wait until PING answers. 0 ready, 1 not (or it died).
+redis_wait_ready() {
+    wait_for 10000 "redis-server on port $1" redis_pong_or_gone "$1" "$2" && ! pid_gone "$2"
 }
 
 # redis_spawn NAME PORT [ARGS...]: start redis-server on PORT; sets NAME_PORT and NAME_PID.
@@ -69,19 +74,18 @@ redis_start() {
 }
 
 # redis_primary_replica: a primary P and its replica S, the replica also on the unix
-# socket $T/replica.sock; one TAP point once the replica is linked (at most 5 s).
+# socket $T/replica.sock; one TAP point once the replica is linked.
 redis_primary_replica() {
-    local start
     redis_start P --repl-diskless-sync-delay 0 # no 5 s wait for more replicas
     redis_start S --replicaof 127.0.0.1 "$P_PORT" --unixsocket "$T/replica.sock" \
         --unixsocketperm 700
-    start=$(now_ms)
-    until redis-cli -p "$S_PORT" info replication | grep -q 'master_link_status:up' ||
-        [ $(($(now_ms) - start)) -gt 5000 ]; do
-        sleep 0.02
-    done
-    redis-cli -p "$S_PORT" info replication | grep -q 'master_link_status:up'
-    ok $? "replica linked to the primary ($(($(now_ms) - start)) ms)"
+    wait_for 20000 "the replica to link" redis_linked "$S_PORT"
+    ok $? "replica linked to the primary ($WAITED_MS ms)"
+}
+
+# redis_linked PORT: the replica on PORT has its link to the primary up.
+redis_linked() {
+    redis-cli -p "$1" info replication | grep -q 'master_link_status:up'
 }
 
 # redis_start_on NAME PORT [ARGS...]: start again on a known port (after redis_stop).
@@ -119,23 +123,15 @@ view_cmd() {
     echo "$line"
 }
 
-# view_wait CMD WANT MS: repeat CMD until it answers WANT or MS ms passed.
-# Prints the elapsed ms; returns 0 when seen.
+# view_wait CMD WANT MS: repeat CMD until it answers WANT, at most MS ms.
+# Prints the elapsed ms (or "timeout (last: ANSWER)"); returns 0 when seen.
 view_wait() {
-    local start got
-    start=$(now_ms)
-    while :; do
-        got=$(view_cmd "$1") || { echo "$got"; return 1; }
-        if [ "$got" = "$2" ]; then
-            echo $(($(now_ms) - start))
-            return 0
-        fi
-        if [ $(($(now_ms) - start)) -gt "$3" ]; then
-            echo "timeout (last: $got)"
-            return 1
-        fi
-        sleep 0.01
-    done
+    if wait_for "$3" "redis_view to answer '$1' with '$2'" answer_is view_cmd "$1" "$2"; then
+        echo "$WAITED_MS"
+        return 0
+    fi
+    echo "timeout (last: $LAST_ANSWER)"
+    return 1
 }
 
 # view_stop: ask redis_view to quit; its exit status (ASan findings make it non-zero).
@@ -171,20 +167,12 @@ pm() {
 # most MS ms. Prints "N ms", the time it took (or "timeout after N ms, last answer:
 # ANSWER"); 0 when seen.
 answer_wait() {
-    local start got
-    start=$(now_ms)
-    while :; do
-        got=$("$1" "$2")
-        if [ "$got" = "$3" ]; then
-            echo "$(($(now_ms) - start)) ms"
-            return 0
-        fi
-        if [ $(($(now_ms) - start)) -gt "$4" ]; then
-            echo "timeout after $(($(now_ms) - start)) ms, last answer: $got"
-            return 1
-        fi
-        sleep 0.01
-    done
+    if wait_for "$4" "$1 $2 to answer '$3'" answer_is "$1" "$2" "$3"; then
+        echo "$WAITED_MS ms"
+        return 0
+    fi
+    echo "timeout after $WAITED_MS ms, last answer: $LAST_ANSWER"
+    return 1
 }
 
 # pm_wait KEY WANT MS: answer_wait with pm (postmap).

