@@ -391,7 +391,7 @@ static int conn_socketmap_lookup(struct conn_req *r, enum conn_req_kind kind, co
         return conn_req_reply(r, SOCKMAP_TEMP, "out of memory", 13);
     if (rc == 0) {
         stats_lookup(explain ? STATS_MAP_EXPLAIN : STATS_MAP_TRANSPORT, NULL, r->t0);
-        rc = explain ? conn_req_reply(r, SOCKMAP_OK, "NOTFOUND (not a recipient address)", 35)
+        rc = explain ? conn_req_reply(r, SOCKMAP_OK, "NOTFOUND (not a recipient address)", 34)
                      : conn_req_reply(r, SOCKMAP_NOTFOUND, "", 0);
         if (snapshot_cfg(r->snap)->log_lookups)
             conn_log_lookup(r->conn, explain ? "explain" : "transport", key, klen, "NOTFOUND", 8);
