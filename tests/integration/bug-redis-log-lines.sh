@@ -38,10 +38,8 @@ counted() {
         "$T/view.log" | awk '{ s += $1 } END { print s + 0 }')
     echo "$lines lines, $((lines + more)) counted"
 }
-start=$(now_ms)
-until [[ "$(counted)" == *" 300 counted" ]] || [ $(($(now_ms) - start)) -gt 5000 ]; do
-    sleep 0.05
-done
+all_counted() { [[ "$(counted)" == *" 300 counted" ]]; }
+wait_for 10000 "300 invalid values logged or counted" all_counted
 c=$(counted)
 [[ "$c" == *" 300 counted" ]]
 ok $? "every invalid value logged or counted ($c)"

@@ -77,7 +77,7 @@ NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=$WD_USEC "$POLICYD" -f -c "$T/policyd
     2>>"$T/policyd.log" &
 PD_PID=$!
 LIB_PIDS="$LIB_PIDS $PD_PID"
-wait_log "$T/notify.out" " READY=1$" 100
+wait_for 10000 "READY=1" log_has "$T/notify.out" " READY=1$"
 ok $? "READY=1 arrives"
 
 # A 3 s window: 15 pings at 200 ms. Sending at the full interval would give 7 or 8, twice
@@ -114,7 +114,7 @@ NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=$WD_USEC WATCHDOG_PID=$$ \
     "$POLICYD" -f -c "$T/policyd.conf" 2>>"$T/policyd.log" &
 PD_PID=$!
 LIB_PIDS="$LIB_PIDS $PD_PID"
-wait_log "$T/notify.out" " READY=1$" 100
+wait_for 10000 "READY=1" log_has "$T/notify.out" " READY=1$"
 ok $? "READY=1 arrives (WATCHDOG_PID of another process)"
 t0=$(now_ms)
 until_ms $((t0 + 1000))
