@@ -31,24 +31,29 @@ conf "$T/down.conf" "redis = tcp:127.0.0.1:1"
 sed -i "0,/^redis = /{/^redis = /d}" "$T/down.conf"
 grep -v '^redis' "$T/p.conf" >"$T/noredis.conf"
 
+# pc ARGS...: run policyctl ARGS; its exit code and stdout go to PC_RC and PC_OUT.
+pc() {
+    PC_OUT=$("$PC" "$@" 2>"$T/err")
+    PC_RC=$?
+}
+
 # run EXIT STDOUT ARGS...: run policyctl -c p.conf ARGS, check exit code and stdout
 run() {
-    local want_rc=$1 want_out=$2 out rc name
+    local want_rc=$1 want_out=$2 name
     shift 2
-    out=$("$PC" "$@" 2>"$T/err")
-    rc=$?
+    pc "$@"
     name="policyctl $* -> $want_rc ($(head -1 "$T/err"))"
-    is "$rc:$out" "$want_rc:$want_out" "${name//$T\//}"
+    is "$PC_RC:$PC_OUT" "$want_rc:$want_out" "${name//$T\//}"
 }
+
 # run_ttl EXIT STDOUT ARGS...: as run, but each "ttl=N" printed may be up to 10 less than
 # in STDOUT (a TTL counts down; a slow machine takes seconds between setting and reading).
 run_ttl() {
-    local want_rc=$1 want_out=$2 out rc name
+    local want_rc=$1 want_out=$2 name
     shift 2
-    out=$("$PC" "$@" 2>"$T/err")
-    rc=$?
+    pc "$@"
     name="policyctl $* -> $want_rc ($(head -1 "$T/err"))"
-    /usr/bin/python3 - "$rc:$out" "$want_rc:$want_out" <<'PY'
+    /usr/bin/python3 - "$PC_RC:$PC_OUT" "$want_rc:$want_out" <<'PY'
 import re, sys
 got, want = (re.split(r"ttl=(\d+)", a) for a in sys.argv[1:3])
 sys.exit(not (len(got) == len(want) and all(
@@ -56,7 +61,7 @@ sys.exit(not (len(got) == len(want) and all(
     for i, (g, w) in enumerate(zip(got, want)))))
 PY
     if ! ok $? "${name//$T\//}"; then
-        printf '#   got:  %s\n#   want: %s\n' "$rc:$out" "$want_rc:$want_out"
+        printf '#   got:  %s\n#   want: %s\n' "$PC_RC:$PC_OUT" "$want_rc:$want_out"
     fi
 }
 C="-c $T/p.conf"
