@@ -47,7 +47,7 @@ CONF
         unbound -c "$DNS_DIR/unbound.conf" 2>>"$DNS_DIR/stderr" &
         DNS_PID=$!
         LIB_PIDS="$LIB_PIDS $DNS_PID"
-        if wait_log "$DNS_DIR/unbound.log" 'start of service' 100; then
+        if wait_for 10000 "unbound to start" log_has "$DNS_DIR/unbound.log" 'start of service'; then
             return 0
         fi
         kill "$DNS_PID" 2>/dev/null
