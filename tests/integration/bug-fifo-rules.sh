@@ -55,22 +55,18 @@ with open(sys.argv[1], "w") as f:
     for i in range(300000):
         f.write("d%d.bulk.example route_b\n" % i)' "$T/rules/20-bulk.rules"
 kill -HUP "$PD_PID"
-wait_pdlog "reloading .*" 5000 && kill -HUP "$PD_PID"
-wait_pdlog "previous reload has been building for [0-9]+ s; this one starts when it ends" 10000
+wait_for 5000 "the reload to start" log_has "$T/policyd.log" "reloading .*" && kill -HUP "$PD_PID"
+wait_for 10000 "the second SIGHUP in the log" log_has "$T/policyd.log" \
+    "previous reload has been building for [0-9]+ s; this one starts when it ends"
 ok $? "a SIGHUP while a reload builds is logged"
-n=0
-for _ in $(seq 1 300); do
-    n=$(grep -c "reloaded: 300001 rules" "$T/policyd.log")
-    [ "$n" -ge 2 ] && break
-    sleep 0.05
-done
-is "$n" 2 "and the queued reload runs after the first"
+wait_for 15000 "the queued reload" log_count_over "$T/policyd.log" "reloaded: 300001 rules" 1
+is "$(grep -c "reloaded: 300001 rules" "$T/policyd.log")" 2 "and the queued reload runs after the first"
 
 # --- SIGTERM keeps its bound ----------------------------------------------------------
 mkfifo "$T/rules/15-x.rules"
 kill -HUP "$PD_PID"
 kill -TERM "$PD_PID"
-lib_wait_gone "$PD_PID" 70
+wait_for 7000 "policyd to exit after SIGTERM" pid_gone "$PD_PID"
 ok $? "SIGTERM with a FIFO in the glob and a reload asked for: exits within 5 s (+2 s margin)"
 grep -q "info: stopped" "$T/policyd.log"
 ok $? "it stopped cleanly"

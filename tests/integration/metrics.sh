@@ -66,25 +66,24 @@ for k in sorted(b):
 EOF2
 }
 
+# metric_is SERIES VALUE: a scrape shows SERIES with VALUE.
+metric_is() {
+    scrape "$T/w.prom" && [ "$(mval "$T/w.prom" "$1")" = "$2" ]
+}
+
 # wait_metric SERIES VALUE MS: scrape until SERIES has VALUE, at most MS ms; 0 when seen.
 wait_metric() {
-    local start
-    start=$(now_ms)
-    while :; do
-        scrape "$T/w.prom" && [ "$(mval "$T/w.prom" "$1")" = "$2" ] && return 0
-        [ $(($(now_ms) - start)) -gt "$3" ] && return 1
-        sleep 0.05
-    done
+    wait_for "$3" "$1 to be $2" metric_is "$1" "$2"
+}
+
+# health_is CODE: /healthz answers CODE.
+health_is() {
+    [ "$(hget /healthz | cut -d' ' -f1)" = "$1" ]
 }
 
 # wait_health CODE MS: poll /healthz until it answers CODE, at most MS ms; 0 when seen.
 wait_health() {
-    local start
-    start=$(now_ms)
-    until [ "$(hget /healthz | cut -d' ' -f1)" = "$1" ]; do
-        [ $(($(now_ms) - start)) -gt "$2" ] && return 1
-        sleep 0.05
-    done
+    wait_for "$2" "/healthz to answer $1" health_is "$1"
 }
 
 mkdir "$T/rules"
@@ -256,11 +255,10 @@ wait_metric policyd_redis_up 0 5000
 ok $? "policyd_redis_up 0 when Redis is gone"
 is "$(hget /healthz)" "200 ok" "/healthz stays 200 on the view kept while Redis is away"
 is "$(mval "$T/w.prom" policyd_overrides)" "1" "policyd_overrides still counts the kept view"
-start=$(now_ms)
-until scrape "$T/w.prom" && awk '$1 == "policyd_redis_view_age_seconds" { exit !($2 >= 0.2) }' "$T/w.prom"; do
-    [ $(($(now_ms) - start)) -gt 5000 ] && break
-    sleep 0.05
-done
+view_aged() {
+    scrape "$T/w.prom" && awk '$1 == "policyd_redis_view_age_seconds" { exit !($2 >= 0.2) }' "$T/w.prom"
+}
+wait_for 5000 "the view's age to grow" view_aged
 awk '$1 == "policyd_redis_view_age_seconds" { exit !($2 >= 0.2 && $2 < 60) }' "$T/w.prom"
 ok $? "policyd_redis_view_age_seconds grows while Redis is away ($(mval "$T/w.prom" policyd_redis_view_age_seconds))"
 
