@@ -446,9 +446,12 @@ def mode_slow_reader(host, port, mode, path):
         return
     s.settimeout(30)
     buf, out = b"", []
-    for _ in reqs:
-        payload, buf = read_netstring(s, buf)
-        out.append(payload.decode(errors="replace"))
+    try:
+        for _ in reqs:
+            payload, buf = read_netstring(s, buf)
+            out.append(payload.decode(errors="replace"))
+    except (OSError, EOFError) as e:
+        out.append("# stopped after %d answers: %s" % (len(out), e))
     print("\n".join(out))
 
 
