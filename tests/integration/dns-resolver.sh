@@ -107,13 +107,11 @@ dl_start -r "127.0.0.1@$DNS_PORT"
 is "$(dl 'lookup short.pdtest')" "fresh MX old.short.pdtest ttl=1" "record with TTL 1"
 dns_ctl local_data_remove short.pdtest
 dns_ctl local_data "short.pdtest 1 IN MX 10 new.short.pdtest."
-start=$(now_ms)
-while :; do
+short_changed() {
     got=$(dl 'lookup short.pdtest')
-    case "$got" in *new.short.pdtest*) break ;; esac
-    [ $(($(now_ms) - start)) -gt 5000 ] && break
-    sleep 0.1
-done
+    [[ "$got" == *new.short.pdtest* ]]
+}
+wait_for 5000 "the changed record" short_changed
 is "$(echo "$got" | cut -d' ' -f2-3)" "MX new.short.pdtest" "the changed record is seen after its TTL"
 dl_stop
 
@@ -125,14 +123,8 @@ ok $? "the timeout is logged as such"
 kill -STOP "$DNS_PID"
 is "$(dl 'lookup slow.pdtest')" "fresh timeout ttl=0" "a stopped server: timeout"
 kill -CONT "$DNS_PID"
-start=$(now_ms)
-while :; do
-    got=$(dl 'lookup slow.pdtest')
-    [ "$got" = "fresh MX mx.slow.pdtest ttl=300" ] && break
-    [ $(($(now_ms) - start)) -gt 5000 ] && break
-    sleep 0.1
-done
-is "$got" "fresh MX mx.slow.pdtest ttl=300" "after the server resumes, the domain resolves"
+wait_for 5000 "slow.pdtest to resolve" answer_is dl 'lookup slow.pdtest' "fresh MX mx.slow.pdtest ttl=300"
+is "$LAST_ANSWER" "fresh MX mx.slow.pdtest ttl=300" "after the server resumes, the domain resolves"
 dl_stop
 ok $? "dns_lookup exits cleanly after late answers"
 

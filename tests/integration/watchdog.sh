@@ -32,9 +32,7 @@ while True:
 EOF2
     RECV_PID=$!
     LIB_PIDS="$LIB_PIDS $RECV_PID"
-    local i=0
-    while [ ! -S "$T/notify.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-    [ -S "$T/notify.sock" ]
+    wait_for 5000 "the notify socket" test -S "$T/notify.sock"
 }
 
 # Pings received in [FROM, TO) (ms since the epoch, receive time).
@@ -48,15 +46,14 @@ until_ms() {
     while [ "$(now_ms)" -lt "$1" ]; do sleep 0.05; done
 }
 
-# Wait until process PID is in state STATE (T: stopped), at most 5 s.
+# proc_state_is PID STATE: process PID is in state STATE (T: stopped).
+proc_state_is() {
+    [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = "$2" ]
+}
+
+# Wait until process PID is in state STATE, at most 5 s.
 wait_state() {
-    local i=0
-    while [ $i -lt 100 ]; do
-        [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = "$2" ] && return 0
-        sleep 0.05
-        i=$((i + 1))
-    done
-    return 1
+    wait_for 5000 "process $1 in state $2" proc_state_is "$1" "$2"
 }
 
 # Stop the foreground policyd (our child: waited for, so no zombie) with SIGTERM.
@@ -98,12 +95,8 @@ n=$(pings_between "$t1" $((t1 + 1500)))
 is "$n" "0" "no WATCHDOG=1 while the loop is blocked (1.5 s, about 4 intervals)"
 t2=$(now_ms)
 kill -CONT "$PD_PID"
-i=0
-while [ "$(pings_between "$t2" 99999999999999)" -eq 0 ] && [ $i -lt 100 ]; do
-    sleep 0.05
-    i=$((i + 1))
-done
-[ "$(pings_between "$t2" 99999999999999)" -gt 0 ]
+pinged_again() { [ "$(pings_between "$t2" 99999999999999)" -gt 0 ]; }
+wait_for 5000 "WATCHDOG=1 after SIGCONT" pinged_again
 ok $? "WATCHDOG=1 again after SIGCONT"
 stop_fg "watchdog run"
 kill "$RECV_PID" 2>/dev/null
