@@ -138,7 +138,7 @@ kill -TERM "$PD_PID"
 is "$(read3 20)" "TEMP MX lookup of the recipient domain failed: timeout after 2000 ms" \
     "SIGTERM while a lookup waits: it is answered"
 exec 3>&-
-lib_wait_gone "$PD_PID" 100
+wait_for 10000 "policyd to exit" pid_gone "$PD_PID"
 ok $? "policyd exits"
 kill -CONT "$DNS_PID"
 

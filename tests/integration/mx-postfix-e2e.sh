@@ -33,8 +33,8 @@ replies=$(pf_send sender@policyd-test.invalid user@Tenant.pdtest other@nowhere.p
 ok $? "the message is accepted for both recipients"
 echo "$replies" | sed 's/^/# RCPT: /'
 
-wait_log "$PF_LOG" "to=<user@Tenant.pdtest>.*status=sent" 200 &&
-    wait_log "$PF_LOG" "to=<other@nowhere.pdtest>.*status=sent" 200
+wait_for 20000 "user@Tenant.pdtest sent" log_has "$PF_LOG" "to=<user@Tenant.pdtest>.*status=sent" &&
+    wait_for 20000 "other@nowhere.pdtest sent" log_has "$PF_LOG" "to=<other@nowhere.pdtest>.*status=sent"
 ok $? "both recipients are delivered within 20 s"
 grep -q -E "to=<user@Tenant.pdtest>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$SINK1,.*status=sent" "$PF_LOG"
 ok $? "the Microsoft-hosted recipient went to the smarthost (relay=...:$SINK1)"

@@ -84,7 +84,8 @@ ok $? "it is closed ($got)"
 ms=${got##* after }; ms=${ms% ms}
 [ "$ms" -ge 950 ]
 ok $? "not before request_timeout ($ms ms)"
-wait_pdlog 'request not complete within request_timeout; closing' 5000
+wait_for 5000 "the close in the log" log_has "$T/policyd.log" \
+    'request not complete within request_timeout; closing'
 ok $? "the close is logged"
 
 got=$(client dribble 1 "request=smtpd_access_policy
@@ -103,7 +104,8 @@ ok $? "their closes are logged in at most 3 lines ($((after - before)))"
 got=$(client dribble 1 "9999:")
 [[ $got == "closed 1 of 1, "* ]]
 ok $? "one more dribbling client is closed"
-wait_pdlog 'request_timeout; closing \(and [0-9]+ more closed in the last second\)' 5000
+wait_for 5000 "the counting line" log_has "$T/policyd.log" \
+    'request_timeout; closing \(and [0-9]+ more closed in the last second\)'
 ok $? "the next line counts the ones kept quiet"
 
 got=$(client parts "transport c@example.org")
