@@ -244,8 +244,7 @@ static int conn_req_answered(struct conn_req *r)
 }
 
 /* Answer r with one socketmap reply "STATUS DATA"; 0, or -1 when out of memory. */
-static int conn_req_reply(struct conn_req *r, enum sockmap_status st, const char *data,
-                          size_t dlen)
+static int conn_req_reply(struct conn_req *r, enum sockmap_status st, const char *data, size_t dlen)
 {
     struct conn_buf *b = conn_req_dst(r);
     size_t need = sockmap_reply_encode(NULL, 0, st, data, dlen);

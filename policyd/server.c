@@ -507,8 +507,7 @@ static void server_raise_nofile(const struct server *srv, const struct cfg *cfg)
     if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
         log_warn("max_connections = %u needs %llu open files, but the hard limit is %llu: "
                  "connections beyond about %llu will wait (raise LimitNOFILE= or ulimit -Hn)",
-                 cfg->max_connections, (unsigned long long)need,
-                 (unsigned long long)rl.rlim_max,
+                 cfg->max_connections, (unsigned long long)need, (unsigned long long)rl.rlim_max,
                  rl.rlim_max > need - cfg->max_connections
                      ? (unsigned long long)(rl.rlim_max - (need - cfg->max_connections))
                      : 0ULL);

@@ -53,7 +53,7 @@ static long __attribute__((unused)) test_read_file(const char *path, char *buf, 
  * new reference; aborts when it cannot be built (a test fixture, not a test).
  */
 static __attribute__((unused)) struct snapshot *test_snapshot_build(const char *rules,
-                                                                     const char *conf)
+                                                                    const char *conf)
 {
     char dir[] = "/tmp/policyd-unit.XXXXXX", rpath[64], cpath[64];
     struct diag *d = diag_new();

@@ -46,8 +46,7 @@ static struct snapshot *fuzz_snapshot(void *arg)
 /* Defer every other decision (while there is room to remember it). */
 static int fuzz_decide(void *arg, struct conn_req *req, struct decision *dec)
 {
-    if (fuzz_asked++ % 2 == 0 ||
-        fuzz_nwaiting == sizeof(fuzz_waiting) / sizeof(fuzz_waiting[0])) {
+    if (fuzz_asked++ % 2 == 0 || fuzz_nwaiting == sizeof(fuzz_waiting) / sizeof(fuzz_waiting[0])) {
         decide(conn_req_snapshot(req), NULL, conn_req_key(req), 0, dec);
         return 0;
     }

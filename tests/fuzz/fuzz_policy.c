@@ -94,9 +94,9 @@ static void fuzz_policy_action(const char *r, size_t len)
     policy_action_for_result(r, len, &a);
     if (strcmp(a.verb, want) != 0)
         abort();
-    if (strcmp(want, "FILTER") == 0 ? a.text != r || a.text_len != len
+    if (strcmp(want, "FILTER") == 0  ? a.text != r || a.text_len != len
         : strcmp(want, "DUNNO") == 0 ? a.text_len != 0
-                                      : a.text != colon + 1 || a.text_len != len - tlen - 1)
+                                     : a.text != colon + 1 || a.text_len != len - tlen - 1)
         abort();
     vlen = strlen(a.verb);
     need = policy_reply_encode(NULL, 0, &a);

@@ -62,7 +62,9 @@ static void fuzz_sockmap_reply(enum sockmap_status st, const char *p, size_t len
     wlen = strlen(words[st]);
     if (plen < wlen || memcmp(payload, words[st], wlen) != 0 || (st == SOCKMAP_OK && plen == wlen))
         abort();
-    dlen = st == SOCKMAP_NOTFOUND ? 0 : len < SOCKMAP_REPLY_MAX - wlen ? len : SOCKMAP_REPLY_MAX - wlen;
+    dlen = st == SOCKMAP_NOTFOUND           ? 0
+           : len < SOCKMAP_REPLY_MAX - wlen ? len
+                                            : SOCKMAP_REPLY_MAX - wlen;
     if (plen != wlen + dlen || memcmp(payload + wlen, p, dlen) != 0)
         abort();
 }

@@ -140,7 +140,8 @@ static void test_socketmap_out_of_order(void)
     test_spin();
     is_int((long long)nheld, 3, "socketmap: three requests wait");
     is_int((long long)conn_set_waiting(set), 3, "socketmap: the set counts them");
-    is_int(test_read(peer, out, sizeof(out)), 0, "socketmap: nothing written while the first waits");
+    is_int(test_read(peer, out, sizeof(out)), 0,
+           "socketmap: nothing written while the first waits");
     test_finish(2, "smtp:[d.example]");
     test_finish(1, "smtp:[c.example]");
     test_spin();

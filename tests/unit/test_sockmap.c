@@ -129,7 +129,7 @@ static void test_reply_cap(void)
 
         need = sockmap_reply_encode(out, len + 32, SOCKMAP_OK, data, sizes[i]);
         ok(netstring_decode(out, need, SOCKMAP_REPLY_MAX, &payload, &plen, &used, &why) ==
-               NETSTRING_COMPLETE &&
+                   NETSTRING_COMPLETE &&
                used == need,
            "cap: %zu bytes of data give one netstring within the limit", sizes[i]);
         is_int((long long)plen, (long long)want, "cap: payload length");
