@@ -115,6 +115,18 @@ is "$(read3 20)" "TEMP MX lookup of the recipient domain failed: timeout after 2
 exec 3>&-
 kill -CONT "$DNS_PID"
 
+# --- a connection that closes while its lookup waits: the answer comes to nobody ---------------
+kill -STOP "$DNS_PID"
+send3 "transport u@gone.pdtest"
+send3 "transport u@gone.pdtest" # the first connection is closed by this second exec
+exec 3>&-
+kill -CONT "$DNS_PID"
+start=$(now_ms)
+until grep -q -i ' gone.pdtest. MX IN' "$DNS_DIR/unbound.log" || [ $(($(now_ms) - start)) -gt 5000 ]; do
+    sleep 0.05
+done
+is "$(tq user@gmail.pdtest)" "0:smtp:[google]" "policyd answers on after lookups whose clients left"
+
 # --- reload while a lookup waits: the real answer ---------------------------------------------
 kill -STOP "$DNS_PID"
 send3 "transport u@reload.pdtest"
