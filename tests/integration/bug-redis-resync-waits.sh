@@ -49,19 +49,15 @@ redis_start_on A "$A_PORT" --enable-debug-command yes --dbfilename back.rdb
 (for i in $(seq 1 500); do echo "DEBUG SLEEP 0.02"; done | $R >/dev/null 2>&1) &
 SLOW=$!
 # the load has begun once the daemon's connection has run SCAN, PTTL or GET
-start=$(now_ms)
-until $R client list 2>/dev/null | grep -q -E ' cmd=(scan|pttl|get) ' ||
-    [ $(($(now_ms) - start)) -gt 10000 ]; do
-    sleep 0.01
-done
-$R client list | grep -q -E ' cmd=(scan|pttl|get) '
-ok $? "the daemon reconnected and is loading ($(($(now_ms) - start)) ms)"
+loading() { $R client list 2>/dev/null | grep -q -E ' cmd=(scan|pttl|get) '; }
+wait_for 10000 "the daemon's load to begin" loading
+ok $? "the daemon reconnected and is loading ($WAITED_MS ms)"
 $R set policyd:route:changed.example direct >/dev/null
 
-start=$(now_ms)
-until got=$(pair) && [[ "$got" == "OK smtp:|"* ]] || [ $(($(now_ms) - start)) -gt 15000 ]; do
-    sleep 0.02
-done
+changed_answered() {
+    got=$(pair) && [[ "$got" == "OK smtp:|"* ]]
+}
+wait_for 15000 "the change to be answered" changed_answered
 is "$got" "OK smtp:|OK $SMART|" \
     "the change is answered while the load runs (gone.example not yet removed)"
 n=$(grep -c "overrides loaded in" "$T/policyd.log")
