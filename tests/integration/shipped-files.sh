@@ -158,13 +158,25 @@ first_re=$(awk '$2 ~ /^\// { print $1; exit }' "$T/rules")
 [ -n "$first_jp" ] && [ -n "$first_re" ] && [ "$first_jp" -lt "$first_re" ]
 ok $? "yahoo.co.jp DUNNO comes before the first regex"
 
+# --- the MX rules for hosted domains (shipped, not enabled) ---------------------
+printf 'rules = %s\nroute.smarthost = smtp:[relay.example]:587\nlog_target = stderr\n' \
+    "$top_srcdir/rules/hosted-mx.rules.example" >"$T/hosted.conf"
+out=$("$top_builddir/policyd/policyd" -t -c "$T/hosted.conf" 2>&1)
+ok $? "hosted-mx.rules.example passes policyd -t"
+diag "$out"
+n=$(grep -c '^mx:' "$top_srcdir/rules/hosted-mx.rules.example")
+case "$out" in "$n rules from 1 files"*) true ;; *) false ;; esac
+ok $? "every line of it is an mx: rule that loads ($n)"
+
 # --- the example configuration ------------------------------------------------
 # Every setting of SPEC section 2 appears, as "name =" or "#name =".
 missing=
 for name in listen unix_mode unix_owner unix_group allow rules default_route \
     redis redis_db redis_username redis_password_file redis_prefix \
     redis_timeout redis_unavailable max_connections max_request_size \
-    idle_timeout user group pidfile log_target log_facility log_lookups; do
+    idle_timeout user group pidfile log_target log_facility log_lookups \
+    dns_resolver dns_timeout dns_min_ttl dns_max_ttl dns_error_ttl dns_cache_size mx_match \
+    dnssec dnssec_trust_anchor; do
     grep -Eq "^#?$name[[:space:]]*=" "$CONF" || missing="$missing $name"
 done
 [ -z "$missing" ]
