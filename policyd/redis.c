@@ -18,6 +18,7 @@
 #include <hiredis/hiredis.h>
 
 #include "endpoint.h"
+#include "lines.h"
 #include "log.h"
 #include "monotime.h"
 #include "overrides.h"
@@ -34,6 +35,9 @@
 #define REDIS_SETUP_MAX_MS 400
 /* Health check and expiry sweep period. */
 #define REDIS_TICK_MS 1000
+/* The password file: its first line is the password. */
+#define REDIS_PASSWORD_FILE_MAX 65536
+#define REDIS_PASSWORD_LINE_MAX 1023
 
 enum redis_kind {
     REDIS_REQ_AUTH,
@@ -256,38 +260,27 @@ int redis_parse_endpoint(const char *ep, char **host, int *port, char *err, size
     return 0;
 }
 
-/* Read the first line of a password file. */
+/* Read the first line of a password file (a regular file only). */
 int redis_read_password(const char *path, char **password, char *err, size_t errsize)
 {
-    char buf[1024];
-    FILE *f = fopen(path, "r");
-    size_t n;
+    char *buf = NULL, why[256];
+    size_t len = 0, n;
 
-    if (f == NULL) {
-        snprintf(err, errsize, "%s: %s", path, strerror(errno));
+    /* The shared reader: a FIFO or a device is refused, never waited on. */
+    if (lines_read_file(path, REDIS_PASSWORD_FILE_MAX, &buf, &len, why, sizeof(why)) < 0) {
+        snprintf(err, errsize, "%s: %s", path, why);
         return -1;
     }
-    if (fgets(buf, sizeof(buf), f) == NULL) {
-        buf[0] = '\0';
-        if (ferror(f)) {
-            snprintf(err, errsize, "%s: read error", path);
-            fclose(f);
-            return -1;
-        }
-    }
-    fclose(f);
     n = strcspn(buf, "\r\n");
-    if (n == sizeof(buf) - 1) {
+    if (n >= REDIS_PASSWORD_LINE_MAX) {
         snprintf(err, errsize, "%s: password line too long", path);
-        return -1;
-    }
-    *password = redis_strndup(buf, n);
-    memset(buf, 0, sizeof(buf));
-    if (*password == NULL) {
+        *password = NULL;
+    } else if ((*password = redis_strndup(buf, n)) == NULL) {
         snprintf(err, errsize, "out of memory");
-        return -1;
     }
-    return 0;
+    memset(buf, 0, len);
+    free(buf);
+    return *password == NULL ? -1 : 0;
 }
 
 /* Whether group or others may access the password file (ssh's rule for secrets). */

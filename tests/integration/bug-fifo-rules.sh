@@ -4,7 +4,8 @@
 # SIGTERM waited on the thread forever. Now nothing a file system holds blocks
 # policyd: the FIFO is refused as FILE: not a regular file, a reload with it fails
 # and keeps the old rules, the next one after it is gone works, SIGTERM keeps its
-# 5 s bound, and a SIGHUP during a long build is logged, not swallowed.
+# 5 s bound, and a SIGHUP during a long build is logged, not swallowed. A FIFO as the
+# Redis password file is refused the same way.
 . "$top_srcdir/tests/integration/lib.sh"
 need postmap timeout mkfifo /usr/bin/python3
 
@@ -70,5 +71,21 @@ wait_for 7000 "policyd to exit after SIGTERM" pid_gone "$PD_PID"
 ok $? "SIGTERM with a FIFO in the glob and a reload asked for: exits within 5 s (+2 s margin)"
 grep -q "info: stopped" "$T/policyd.log"
 ok $? "it stopped cleanly"
+# --- a FIFO as redis_password_file: start fails at once, naming it ---------------------
+mkfifo "$T/redis.pw"
+cat >"$T/pw.conf" <<EOF2
+listen = inet:127.0.0.1:$(free_port)
+log_target = stderr
+pidfile = $T/pw.pid
+rules =
+redis = tcp:127.0.0.1:$(free_port)
+redis_password_file = $T/redis.pw
+EOF2
+timeout 10 "$POLICYD" -f -c "$T/pw.conf" 2>"$T/pw.log"
+is "$?" 1 "a FIFO as redis_password_file: policyd exits 1 at start (124 means it hung)"
+grep -q -F "$T/redis.pw: not a regular file (a FIFO)" "$T/pw.log"
+ok $? "the log names the password FIFO"
+sed 's/^/#   /' "$T/pw.log"
+
 [ "$TAP_FAILED" -gt 0 ] && tail -30 "$T/policyd.log" | sed 's/^/#   log: /'
 done_testing

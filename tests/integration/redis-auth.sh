@@ -60,7 +60,7 @@ view_stop
 
 "$REDIS_VIEW" -e "tcp:127.0.0.1:$C_PORT" -p "$T/none.pw" </dev/null 2>"$T/nopw.log"
 is $? 1 "missing password file: the client refuses to start"
-grep -q "redis_password_file .*none.pw: No such file" "$T/nopw.log"
+grep -q "redis_password_file .*none.pw: .*No such file" "$T/nopw.log"
 ok $? "missing password file logged"
 
 run_view "redis_db selects the database" "loaded=1 synced=1 count=1" -p "$T/good.pw" -n 3
