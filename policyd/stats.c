@@ -10,9 +10,10 @@
  * what the daemon really does (a feature that is not built has no row, not zeros).
  *
  * Decisions where the SPEC is silent:
- *  - result is what was decided (found, notfound, temp, error), also for the explain
- *    map, whose reply is always OK; temp: overrides needed but never loaded; error:
- *    matching failed. Both are answered TEMP (socketmap) or DEFER_IF_PERMIT (policy).
+ *  - result is what was decided (found, notfound, temp, error, dns_temp), also for the
+ *    explain map, whose reply is always OK; temp: overrides needed but never loaded;
+ *    error: matching failed; dns_temp: an MX rule needed DNS and DNS failed. All three
+ *    are answered TEMP (socketmap) or DEFER_IF_PERMIT (policy).
  *  - A key that is not a recipient address, and a policy request at another state
  *    than RCPT, count as a lookup answered notfound and decided by nothing ("none").
  *  - The duration runs from the decoded request to the answer in the output buffer.
@@ -24,18 +25,24 @@
 #include "monotime.h"
 #include "stats.h"
 
-/* Decision answers and sources, as label words, indexed by the decide.h enums. */
-#define STATS_NRESULTS (DECIDE_ERROR + 1)
-#define STATS_NSOURCES (DECIDE_SRC_DEFAULT + 1)
+/* Decision results and sources as label words; sources are indexed by enum decide_source. */
+enum stats_result {
+    STATS_R_NOTFOUND,
+    STATS_R_FOUND,
+    STATS_R_TEMP,
+    STATS_R_ERROR,
+    STATS_R_DNS_TEMP,
+    STATS_NRESULTS
+};
+#define STATS_NSOURCES (DECIDE_SRC_MX_OVERRIDE + 1)
 
 static const char *const stats_map_names[] = {"transport", "explain", "policy", NULL};
-static const char *const stats_result_names[] = {
-    [DECIDE_NOTFOUND] = "notfound", [DECIDE_FOUND] = "found", [DECIDE_TEMP] = "temp",
-    [DECIDE_ERROR] = "error",       [STATS_NRESULTS] = NULL,
-};
+static const char *const stats_result_names[] = {"notfound", "found",    "temp",
+                                                 "error",    "dns_temp", NULL};
 static const char *const stats_source_names[] = {
     [DECIDE_SRC_NONE] = "none", [DECIDE_SRC_OVERRIDE] = "override",
     [DECIDE_SRC_RULE] = "rule", [DECIDE_SRC_DEFAULT] = "default",
+    [DECIDE_SRC_IDN] = "idn",   [DECIDE_SRC_MX_OVERRIDE] = "mx_override",
     [STATS_NSOURCES] = NULL,
 };
 static const char *const stats_refused_names[] = {"allow", "max_connections", NULL};
@@ -43,6 +50,8 @@ static const char *const stats_reload_names[] = {"ok", "failed", NULL};
 
 _Static_assert(sizeof(stats_map_names) / sizeof(stats_map_names[0]) == STATS_NMAPS + 1,
                "a name for every map");
+_Static_assert(sizeof(stats_result_names) / sizeof(stats_result_names[0]) == STATS_NRESULTS + 1,
+               "a name for every result");
 _Static_assert(sizeof(stats_refused_names) / sizeof(stats_refused_names[0]) == STATS_NREFUSED + 1,
                "a name for every refusal");
 
@@ -91,16 +100,31 @@ static const struct stats_family stats_families[] = {
      stats.reloads},
 };
 
+/* The result word of an answer: what the client was told, in short. */
+static enum stats_result stats_result_of(enum decide_answer a)
+{
+    switch (a) {
+    case DECIDE_NOTFOUND:
+        return STATS_R_NOTFOUND;
+    case DECIDE_FOUND:
+        return STATS_R_FOUND;
+    case DECIDE_TEMP:
+        return STATS_R_TEMP;
+    case DECIDE_DNS_TEMP:
+        return STATS_R_DNS_TEMP;
+    default: /* DECIDE_ERROR; DECIDE_NEED_MX is never an answer */
+        return STATS_R_ERROR;
+    }
+}
+
 /* Count one answered lookup. */
 void stats_lookup(enum stats_map map, const struct decision *dec, uint64_t t0)
 {
-    unsigned answer = dec ? (unsigned)dec->answer : DECIDE_NOTFOUND;
+    enum stats_result answer = dec ? stats_result_of(dec->answer) : STATS_R_NOTFOUND;
     unsigned source = dec ? (unsigned)dec->source : DECIDE_SRC_NONE;
     uint64_t ns = monotime_ns() - t0;
     size_t b = 0;
 
-    if (answer >= STATS_NRESULTS)
-        answer = DECIDE_ERROR;
     if (source < STATS_NSOURCES)
         stats.decisions[source]++;
     if ((unsigned)map < STATS_NMAPS)

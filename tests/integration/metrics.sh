@@ -164,18 +164,23 @@ ok $? "/metrics answers after the lookups"
 # Every series of both families, zeros too: exactly the lookups sent, nothing else.
 # The histogram counts every lookup once. The unknown map is no lookup.
 expected="policyd_decisions_total{source=\"default\"} 4
+policyd_decisions_total{source=\"idn\"} 0
+policyd_decisions_total{source=\"mx_override\"} 0
 policyd_decisions_total{source=\"none\"} 8
 policyd_decisions_total{source=\"override\"} 3
 policyd_decisions_total{source=\"rule\"} 10
 policyd_lookup_duration_seconds_count 25
+policyd_lookups_total{map=\"explain\",result=\"dns_temp\"} 0
 policyd_lookups_total{map=\"explain\",result=\"error\"} 0
 policyd_lookups_total{map=\"explain\",result=\"found\"} 3
 policyd_lookups_total{map=\"explain\",result=\"notfound\"} 0
 policyd_lookups_total{map=\"explain\",result=\"temp\"} 0
+policyd_lookups_total{map=\"policy\",result=\"dns_temp\"} 0
 policyd_lookups_total{map=\"policy\",result=\"error\"} 0
 policyd_lookups_total{map=\"policy\",result=\"found\"} 4
 policyd_lookups_total{map=\"policy\",result=\"notfound\"} 1
 policyd_lookups_total{map=\"policy\",result=\"temp\"} 2
+policyd_lookups_total{map=\"transport\",result=\"dns_temp\"} 0
 policyd_lookups_total{map=\"transport\",result=\"error\"} 1
 policyd_lookups_total{map=\"transport\",result=\"found\"} 9
 policyd_lookups_total{map=\"transport\",result=\"notfound\"} 2
