@@ -4,6 +4,8 @@
 # unbound-control on a unix socket. Fixed names of the zone:
 #   refused.pdtest   and below: REFUSED, which a forwarding resolver turns into SERVFAIL
 #   drop.pdtest      and below: never answered (a timeout)
+# Every other name without local-data is NXDOMAIN ("." is a static zone): the server never
+# recurses, so a test never asks the internet (e.g. for the domains of the shipped rules).
 # (The TLD is not "test.": resolvers answer that one themselves, RFC 6761.)
 need unbound unbound-control
 
@@ -33,6 +35,7 @@ server:
     do-ip6: no
     access-control: 127.0.0.0/8 allow
     module-config: "iterator"
+    local-zone: "." static
     local-zone: "pdtest." static
     local-data: "pdtest. 3600 IN SOA ns.pdtest. hostmaster.pdtest. 1 3600 600 86400 30"
     local-zone: "refused.pdtest." always_refuse
