@@ -72,16 +72,29 @@ diag "$(cat "$T/err")"
 
 # Literal patterns: lowercase domains only (no subdomain rules, no
 # addresses, no catch-all: the header of the file says so).
-awk '$2 !~ /^\// && $2 !~ /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/ {
+awk '$2 !~ /^\// && $2 !~ /^mx:/ && $2 !~ /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/ {
         print "line " $1 ": " $2; bad = 1 } END { exit bad }' "$T/rules" >"$T/err"
 ok $? "every literal pattern is a lowercase domain (no .sub, user@, *)"
 diag "$(cat "$T/err")"
 
 # Regexes: /RE/ without flags, anchored at both ends (no bare TLD wildcards).
-awk '$2 ~ /^\// && $2 !~ /^\/\^.*\$\/$/ { print "line " $1 ": " $2; bad = 1 } END { exit bad }' \
+awk '$2 ~ /^(mx:)?\// && $2 !~ /^(mx:)?\/\^.*\$\/$/ { print "line " $1 ": " $2; bad = 1 } END { exit bad }' \
     "$T/rules" >"$T/err"
 ok $? "every regex is anchored with ^ and \$"
 diag "$(cat "$T/err")"
+
+# MX rules: an exact lowercase host, a .SUFFIX of whole labels or an anchored
+# regex (checked above); never a substring.  All of them after the last domain
+# rule, so that a listed domain never waits for DNS.
+awk '$2 ~ /^mx:/ && $2 !~ /^mx:\// &&
+        $2 !~ /^mx:\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/ {
+        print "line " $1 ": " $2; bad = 1 } END { exit bad }' "$T/rules" >"$T/err"
+ok $? "every mx: pattern is a lowercase host, .suffix or anchored regex"
+diag "$(cat "$T/err")"
+first_mx=$(awk '$2 ~ /^mx:/ { print $1; exit }' "$T/rules")
+last_dom=$(awk '$2 !~ /^mx:/ { n = $1 } END { print n }' "$T/rules")
+[ -n "$first_mx" ] && [ "$first_mx" -gt "$last_dom" ]
+ok $? "the mx: rules come after every domain rule (line $first_mx > $last_dom)"
 
 # route_of DOMAIN: first-match evaluation of the rules file, the way policyd
 # does it for a domain.  Prints the route, or NONE.  The shipped regexes
@@ -89,6 +102,7 @@ diag "$(cat "$T/err")"
 route_of() {
     while read -r line pat route; do
         case $pat in
+        mx:*) ;; # needs DNS: the MX rules are tested through the daemon (mx-shipped.sh)
         /*/)
             re=${pat#/}
             re=${re%/}
@@ -154,7 +168,7 @@ EOF
 
 # yahoo.co.jp must be exempted before any regex that would match it.
 first_jp=$(awk '$2 == "yahoo.co.jp" { print $1; exit }' "$T/rules")
-first_re=$(awk '$2 ~ /^\// { print $1; exit }' "$T/rules")
+first_re=$(awk '$2 ~ /^(mx:)?\// { print $1; exit }' "$T/rules")
 [ -n "$first_jp" ] && [ -n "$first_re" ] && [ "$first_jp" -lt "$first_re" ]
 ok $? "yahoo.co.jp DUNNO comes before the first regex"
 
