@@ -46,6 +46,10 @@
 #define CONN_READ_CHUNK 16384
 /* Requests in flight per connection: decoded, not yet moved to the output. */
 #define CONN_QUEUE_MAX 32
+/* The longest a closing connection reads and drops input after its last answer. */
+#define CONN_LINGER_MS 2000
+/* Reads per callback while lingering, so a flooding peer cannot hold the loop. */
+#define CONN_LINGER_READS 16
 
 enum conn_proto {
     CONN_PROTO_UNKNOWN, /* nothing received yet: the first byte decides */
@@ -55,7 +59,8 @@ enum conn_proto {
 
 enum conn_state {
     CONN_READING, /* decoding requests, answering as they complete */
-    CONN_CLOSING, /* no more input: answer what is queued, write it, then close */
+    CONN_CLOSING, /* no more input: answer what is queued, write it, then linger */
+    CONN_LINGER,  /* all written, our side shut: drop input until the peer closes, then close */
 };
 
 /* Why decoding stopped. */
@@ -113,6 +118,7 @@ struct conn {
     int write_wait; /* output blocked: reading is paused until it drains */
     int reading;    /* the read event (with the idle timeout) is armed */
     int eof;        /* the peer closed, or we are shutting down: no more input */
+    int hup;        /* the peer closed (or failed): its kernel buffer holds nothing unread */
     int timing;     /* ev_request is armed */
     int took;       /* a request was taken from the input since the timer was armed */
     size_t scanned; /* policy: pending bytes known to hold no end of request */
@@ -133,6 +139,7 @@ struct conn_set {
     struct conn_ctx ctx;
     const struct timeval *idle_tv;    /* libevent common timeout for idle connections */
     const struct timeval *request_tv; /* the same for request_timeout; NULL: no limit */
+    const struct timeval *linger_tv;  /* the same for CONN_LINGER_MS */
     struct log_limit timeout_limit;   /* "request not complete" lines */
     int draining;
     void (*drained)(void *arg);
@@ -602,7 +609,55 @@ static int conn_read(struct conn *c)
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return 0;
+    c->hup = 1;
     return -1;
+}
+
+/* Lingering: drop what the peer sends; close when it closes, fails or the linger time is over. */
+static void conn_linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+    char drop[CONN_READ_CHUNK];
+    ssize_t n = 1;
+    int i;
+
+    for (i = 0; i < CONN_LINGER_READS; i++) { /* at the end too: less left to reset */
+        n = read(c->fd, drop, sizeof(drop));
+        if (n <= 0)
+            break;
+    }
+    if ((what & EV_TIMEOUT) || n == 0 ||
+        (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        if (what & EV_TIMEOUT)
+            log_debug(2, "%s: peer did not close within %d ms; closing", c->peer, CONN_LINGER_MS);
+        conn_free(c);
+    }
+}
+
+/*
+ * Everything is written: end our side (the peer reads EOF after the last answer)
+ * and drop its input until it closes, for CONN_LINGER_MS at most. Closing with
+ * unread input would reset the connection, and the peer's kernel would throw away
+ * answers it holds but has not read. Returns -1 when c was freed.
+ */
+static int conn_linger(struct conn *c)
+{
+    if (c->hup || shutdown(c->fd, SHUT_WR) < 0) {
+        conn_free(c);
+        return -1;
+    }
+    c->state = CONN_LINGER;
+    event_del(c->ev_read);
+    event_del(c->ev_write);
+    event_del(c->ev_request);
+    c->reading = c->write_wait = c->timing = 0;
+    event_assign(c->ev_read, c->set->ctx.base, c->fd, EV_READ | EV_PERSIST, conn_linger_cb, c);
+    event_assign(c->ev_request, c->set->ctx.base, -1, 0, conn_linger_cb, c);
+    if (event_add(c->ev_read, NULL) < 0 || event_add(c->ev_request, c->set->linger_tv) < 0) {
+        conn_free(c);
+        return -1;
+    }
+    return 0;
 }
 
 /* Readable or idle: read what came, then make all the progress we can. */
@@ -731,10 +786,8 @@ static int conn_pump(struct conn *c)
             return 0;
         }
     } while (p == CONN_OUT_FULL);
-    if (c->state == CONN_CLOSING && c->nqueue == 0) {
-        conn_free(c);
-        return -1;
-    }
+    if (c->state == CONN_CLOSING && c->nqueue == 0)
+        return conn_linger(c);
     if (c->write_wait) {
         c->write_wait = 0;
         event_del(c->ev_write);
@@ -807,7 +860,11 @@ struct conn_set *conn_set_new(const struct conn_ctx *ctx)
         idle.tv_usec = (ctx->request_timeout_ms % 1000) * 1000;
         s->request_tv = event_base_init_common_timeout(ctx->base, &idle);
     }
-    if (s->idle_tv == NULL || (ctx->request_timeout_ms > 0 && s->request_tv == NULL)) {
+    idle.tv_sec = CONN_LINGER_MS / 1000;
+    idle.tv_usec = (CONN_LINGER_MS % 1000) * 1000;
+    s->linger_tv = event_base_init_common_timeout(ctx->base, &idle);
+    if (s->idle_tv == NULL || s->linger_tv == NULL ||
+        (ctx->request_timeout_ms > 0 && s->request_tv == NULL)) {
         free(s);
         return NULL;
     }
@@ -847,6 +904,8 @@ unsigned long conn_set_waiting(const struct conn_set *s)
 /* Shutting down: answer what was received (one last read), write it, then close. */
 static void conn_drain(struct conn *c)
 {
+    if (c->state == CONN_LINGER)
+        return; /* done already: it closes within CONN_LINGER_MS */
     if (c->state == CONN_READING && !c->write_wait && !c->eof)
         conn_read(c);
     c->eof = 1;

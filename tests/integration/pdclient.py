@@ -42,6 +42,10 @@ The model (RuleModel, policy_action) can also be imported by the tests' own scri
                                  resume: reads and prints every answer, one per line
                                  never: reads nothing; prints "closed after N ms" once the server
                                  closes the connection (RST or FIN seen), "still open" after 60 s
+                                 after:PATH: reads nothing until the file PATH exists (30 s at
+                                 most), then reads and prints every answer, one per line, until
+                                 the server closes: "EOF" for a clean end of stream, or
+                                 "# stopped after N answers: ERROR" (a reset, say)
 """
 import json
 import os
@@ -414,6 +418,24 @@ def tcp_queues(local_port, remote_port):
     return None
 
 
+def read_after(s, path):
+    """slow-reader after:PATH: wait for PATH, then print every answer up to the end of stream."""
+    deadline = time.monotonic() + 30
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    s.settimeout(30)
+    buf, out = b"", []
+    try:
+        while True:
+            payload, buf = read_netstring(s, buf)
+            out.append(payload.decode(errors="replace"))
+    except EOFError:
+        out.append("EOF" if buf == b"" else "# %d stray bytes before the end" % len(buf))
+    except (OSError, ValueError) as e:
+        out.append("# stopped after %d answers: %s" % (len(out), e))
+    print("\n".join(out))
+
+
 def mode_slow_reader(host, port, mode, path):
     with open(path, "rb") as f:
         reqs = [netstring(line.rstrip(b"\n")) for line in f]
@@ -447,6 +469,9 @@ def mode_slow_reader(host, port, mode, path):
                   ((time.monotonic() - t1) * 1000, (time.monotonic() - t0) * 1000))
         else:
             print("still open")
+        return
+    if mode.startswith("after:"):
+        read_after(s, mode[len("after:"):])
         return
     s.settimeout(30)
     buf, out = b"", []
