@@ -307,10 +307,43 @@ static void test_drain(void)
     test_spin();
     test_read(peer, out, sizeof(out));
     is_str(out, "19:OK smtp:[a.example],", "drain: the waiting answer is written");
+    is_int(test_read(peer, out, sizeof(out)), -1, "drain: then the end of the stream");
+    /* Lingering: input is read and dropped (never answered) until the peer closes. */
+    test_send(peer, "24:transport c@wait.example,");
+    test_spin();
+    is_int((long long)nheld, 2, "drain: input after the last answer is not decoded");
+    is_int(drained, 0, "drain: the connection lingers while the peer has not closed");
+    is_int((long long)conn_set_count(set), 1, "drain: and counts as open meanwhile");
+    close(peer);
+    test_spin();
     is_int(drained, 1, "drain: done once the last connection closed");
     is_int((long long)conn_set_count(set), 0, "drain: no connection left");
-    close(peer);
     close(peer2);
+    conn_set_free(set);
+}
+
+/* A peer that never closes after its answers is closed when the linger time is over. */
+static void test_linger_bound(void)
+{
+    struct conn_set *set = test_set();
+    char out[256];
+    int i, peer;
+
+    nheld = 0;
+    drained = 0;
+    test_conn(set, &peer);
+    test_send(peer, "3:bad;"); /* a bad netstring: a PERM answer, then the close */
+    test_spin();
+    test_read(peer, out, sizeof(out));
+    ok(strstr(out, ":PERM ") != NULL, "linger: the malformed request is answered (%s)", out);
+    is_int(test_read(peer, out, sizeof(out)), -1, "linger: then the end of the stream");
+    is_int((long long)conn_set_count(set), 1, "linger: the connection waits for the peer");
+    conn_set_drain(set, test_drained, NULL);
+    for (i = 0; i < 100 && !drained; i++) /* blocks until the linger timer fires */
+        event_base_loop(base, EVLOOP_ONCE);
+    is_int(drained, 1, "linger: closed when the linger time is over, the peer still open");
+    is_int((long long)conn_set_count(set), 0, "linger: no connection left");
+    close(peer);
     conn_set_free(set);
 }
 
@@ -322,6 +355,7 @@ int main(void)
     test_queue_full();
     test_detach();
     test_drain();
+    test_linger_bound();
     snapshot_unref(snap);
     event_base_free(base);
     return done_testing();
