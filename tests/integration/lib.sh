@@ -210,6 +210,27 @@ pmq() {
     postmap -c "$T/pmconf" -q "$2" "socketmap:inet:127.0.0.1:$PD_PORT:$1"
 }
 
+# big_answers: five routes with 300-byte results and 40,000 pipelined requests asking for
+# them in turn (12 MB of answers, more than the socket buffers of both ends hold), for
+# clients that do not read: $T/r.rules, $T/conf.in (the settings), $T/requests (one
+# socketmap request a line) and $T/want (their answers, in order).
+big_answers() {
+    local i long
+    long=$(printf 'x%.0s' $(seq 1 280))
+    for i in 0 1 2 3 4; do
+        printf 'd%s.example r%s\n' "$i" "$i"
+    done >"$T/r.rules"
+    {
+        echo "rules = $T/r.rules"
+        for i in 0 1 2 3 4; do echo "route.r$i = error:5.7.1 route $i $long"; done
+    } >"$T/conf.in"
+    awk 'BEGIN { for (i = 0; i < 40000; i++) printf "transport u%d@d%d.example\n", i, i % 5 }' \
+        >"$T/requests"
+    awk -v long="$long" \
+        'BEGIN { for (i = 0; i < 40000; i++) printf "OK error:5.7.1 route %d %s\n", i % 5, long }' \
+        >"$T/want"
+}
+
 # --- readiness, load, smtp-sink and a private Postfix (issues 2 and 4) -------
 
 # Many socketmap requests ("MAP KEY" lines on stdin) on one connection to policyd;

@@ -7,22 +7,11 @@
 . "$top_srcdir/tests/integration/lib.sh"
 need /usr/bin/python3
 
-# Five routes with 300-byte results; 40,000 pipelined requests ask for them in turn:
-# 12 MB of answers, far more than the socket buffers of both ends hold, so at SIGTERM
-# policyd holds unsent answers and the client's connection holds unread requests.
-for i in 0 1 2 3 4; do
-    printf 'd%s.example r%s\n' "$i" "$i"
-done >"$T/r.rules"
-long=$(printf 'x%.0s' $(seq 1 280))
-write_conf <<EOF
-rules = $T/r.rules
-$(for i in 0 1 2 3 4; do echo "route.r$i = error:5.7.1 route $i $long"; done)
-idle_timeout = 300s
-EOF
-awk 'BEGIN { for (i = 0; i < 40000; i++) printf "transport u%d@d%d.example\n", i, i % 5 }' \
-    >"$T/requests"
-awk -v long="$long" 'BEGIN { for (i = 0; i < 40000; i++) printf "OK error:5.7.1 route %d %s\n", i % 5, long }' \
-    >"$T/want"
+# 40,000 pipelined requests with 300-byte answers: at SIGTERM policyd holds unsent
+# answers and the client's connection holds requests policyd has not read.
+big_answers
+write_conf <"$T/conf.in"
+echo "idle_timeout = 300s" >>"$T/policyd.conf"
 
 # In the foreground for its exit status; -v -v logs how many requests each connection sent.
 "$POLICYD" -f -v -v -c "$T/policyd.conf" 2>>"$T/policyd.log" &

@@ -8,20 +8,8 @@
 . "$top_srcdir/tests/integration/lib.sh"
 need /usr/bin/python3
 
-# Five routes with 300-byte results; 40,000 requests ask for them in turn: 12 MB of
-# answers, far more than the socket buffers of both ends hold.
-for i in 0 1 2 3 4; do
-    printf 'd%s.example r%s\n' "$i" "$i"
-done >"$T/r.rules"
+big_answers
 long=$(printf 'x%.0s' $(seq 1 280))
-{
-    echo "rules = $T/r.rules"
-    for i in 0 1 2 3 4; do echo "route.r$i = error:5.7.1 route $i $long"; done
-} >"$T/conf.in"
-awk 'BEGIN { for (i = 0; i < 40000; i++) printf "transport u%d@d%d.example\n", i, i % 5 }' \
-    >"$T/requests"
-awk -v long="$long" 'BEGIN { for (i = 0; i < 40000; i++) printf "OK error:5.7.1 route %d %s\n", i % 5, long }' \
-    >"$T/want"
 
 # --- blocked, then reading again: every answer, in order ---------------------------------
 write_conf <"$T/conf.in"
