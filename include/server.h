@@ -9,6 +9,7 @@
 #include "overrides.h"
 #include "snapshot.h"
 
+struct dns;
 struct server;
 struct sockaddr;
 
@@ -38,6 +39,8 @@ void server_shutdown(struct server *srv, void (*done)(void *arg), void *arg);
 
 /* For metrics: the current snapshot (borrowed, valid during one callback). */
 struct snapshot *server_snapshot(const struct server *srv);
+/* For metrics: the MX resolver (borrowed; NULL before server_start). */
+const struct dns *server_dns(const struct server *srv);
 /* For metrics: client connections open now. */
 unsigned server_connections(const struct server *srv);
 /* Whether a TCP peer at sa (AF_INET or AF_INET6) is on the allow list, for other listeners. */

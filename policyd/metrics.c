@@ -2,8 +2,9 @@
  * metrics.c - HTTP GET /metrics and /healthz on metrics_listen, with libevent's evhttp.
  *
  * Everything is read on the event loop at the time of the scrape: the counters of
- * stats.c, and gauges taken from the server (connections, rules, routes) and the
- * Redis client (up, overrides in the view). Nothing is cached between scrapes.
+ * stats.c, the MX resolver's counters (dns_stats), and gauges taken from the server
+ * (connections, rules, routes) and the Redis client (up, overrides in the view). Nothing is cached
+ * between scrapes.
  *
  * Decisions where the SPEC is silent:
  *  - metrics_listen takes one numeric address (inet:127.0.0.1:9127,
@@ -15,6 +16,11 @@
  *    idle for 10 s is closed.
  *  - Families that belong to features policyd does not have are not exported at all
  *    (no zeros for what cannot happen); the Redis gauges appear only with `redis`.
+ *  - policyd_dns_queries_total counts each query sent once, when its outcome is known
+ *    (a query still in flight is in none of the rows), however many lookups waited for
+ *    it. A cache miss is an MX lookup that had to wait, for a new query or one already
+ *    in flight; hits + misses are the MX lookups of valid domain names. The resolver
+ *    always exists, so the DNS families are always exported.
  */
 #include "config.h"
 
@@ -33,6 +39,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "dns.h"
 #include "endpoint.h"
 #include "log.h"
 #include "metrics.h"
@@ -179,6 +186,57 @@ static void metrics_histogram(struct evbuffer *out)
                         name, cum);
 }
 
+/* Outcomes of DNS queries as label words, indexed by enum dns_status. */
+static const char *const metrics_dns_results[] = {
+    [DNS_MX] = "mx",
+    [DNS_IMPLICIT] = "nodata",
+    [DNS_NULLMX] = "null_mx",
+    [DNS_NXDOMAIN] = "nxdomain",
+    [DNS_SERVFAIL] = "servfail",
+    [DNS_TIMEOUT] = "timeout",
+    [DNS_BOGUS] = "bogus",
+    [DNS_ERROR] = "error",
+    [DNS_STATUS_COUNT] = NULL,
+};
+_Static_assert(sizeof(metrics_dns_results) / sizeof(metrics_dns_results[0]) == DNS_STATUS_COUNT + 1,
+               "a word for every DNS status");
+
+/* The MX resolver's counters: queries by outcome, cache size, hits and misses. */
+static void metrics_dns(struct evbuffer *out, const struct metrics *m)
+{
+    const struct dns *d = server_dns(m->srv);
+    struct dns_stats st;
+    struct stats_family f = {"policyd_dns_queries_total",
+                             "DNS MX queries answered, by outcome.",
+                             {"result", NULL},
+                             {metrics_dns_results, NULL},
+                             NULL};
+    uint64_t hits[1], misses[1];
+    struct stats_family fh = {"policyd_dns_cache_hits_total",
+                              "MX lookups answered from the DNS cache.",
+                              {NULL, NULL},
+                              {NULL, NULL},
+                              hits};
+    struct stats_family fm = {
+        "policyd_dns_cache_misses_total",
+        "MX lookups that waited for a DNS query (a new one or one in flight).",
+        {NULL, NULL},
+        {NULL, NULL},
+        misses};
+
+    if (d == NULL)
+        return;
+    dns_stats(d, &st);
+    f.v = st.answers;
+    hits[0] = st.hits;
+    misses[0] = st.lookups - st.hits;
+    metrics_counters(out, &f);
+    metrics_counters(out, &fh);
+    metrics_counters(out, &fm);
+    metrics_gauge(out, "policyd_dns_cache_entries",
+                  "Domains in the DNS cache, queries in flight included.", st.entries);
+}
+
 /* Gauges of the running state: rules, routes, connections, Redis. */
 static void metrics_state(struct evbuffer *out, const struct metrics *m)
 {
@@ -225,6 +283,7 @@ static void metrics_write(struct evbuffer *out, const struct metrics *m)
     for (i = 0; (f = stats_family(i)) != NULL; i++)
         metrics_counters(out, f);
     metrics_histogram(out);
+    metrics_dns(out, m);
     metrics_state(out, m);
 }
 

@@ -644,6 +644,12 @@ struct snapshot *server_snapshot(const struct server *srv)
     return srv->snap;
 }
 
+/* The MX resolver, for its counters. */
+const struct dns *server_dns(const struct server *srv)
+{
+    return srv->dns;
+}
+
 /* Client connections open now. */
 unsigned server_connections(const struct server *srv)
 {
