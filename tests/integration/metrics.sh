@@ -7,43 +7,13 @@
 # (also after a reload); reloads, connections, Redis up and the overrides are counted;
 # policyctl stats prints the same numbers.
 . "$top_srcdir/tests/integration/redis-lib.sh"
-need /usr/bin/python3 promtool
+. "$top_srcdir/tests/integration/metrics-lib.sh"
+need promtool
 
 PCTL="$top_builddir/policyd/policyctl"
 M_PORT=$(free_port)
 R_PORT=$(free_port) # Redis comes up on this port only later
 SMART="smtp:[127.0.0.1]:2525"
-
-# hget PATH [FILE]: GET http://127.0.0.1:$M_PORT/PATH; prints the status code, the body
-# goes to FILE (default: printed after the code, on the same line).
-hget() {
-    /usr/bin/python3 - "$M_PORT" "$1" "${2:-}" <<'EOF2'
-import sys, urllib.request, urllib.error
-port, path, out = sys.argv[1], sys.argv[2], sys.argv[3]
-try:
-    r = urllib.request.urlopen("http://127.0.0.1:%s%s" % (port, path), timeout=10)
-    code, body = r.status, r.read()
-except urllib.error.HTTPError as e:
-    code, body = e.code, e.read()
-except OSError as e:
-    code, body = 0, str(e).encode()
-if out:
-    open(out, "wb").write(body)
-    print(code)
-else:
-    print(code, body.decode(errors="replace").strip())
-EOF2
-}
-
-# scrape FILE: /metrics into FILE; 0 when it answered 200.
-scrape() {
-    [ "$(hget /metrics "$1")" = 200 ]
-}
-
-# mval FILE SERIES: the value of one series (exactly as written, labels included).
-mval() {
-    awk -v s="$2" '$1 == s { print $2 }' "$1"
-}
 
 # mdelta OLD NEW: "SERIES DELTA" for every policyd_lookups_total and policyd_decisions_total
 # series and the histogram count, sorted, also the zero ones (all must be as expected).
