@@ -38,19 +38,24 @@ dnsdelta() {
     join -a 2 -e 0 -o 0,1.2,2.2 <(dnsvals "$1") <(dnsvals "$2") | awk '{ print $1, $3 - $2 }'
 }
 
+# dns_expect ENTRIES HITS MISSES MX NODATA NXDOMAIN SERVFAIL: the DNS series as dnsvals
+# prints them, with these values and zero for the other outcomes.
+dns_expect() {
+    printf '%s\n' "policyd_dns_cache_entries $1" "policyd_dns_cache_hits_total $2" \
+        "policyd_dns_cache_misses_total $3" \
+        "policyd_dns_queries_total{result=\"bogus\"} 0" \
+        "policyd_dns_queries_total{result=\"error\"} 0" \
+        "policyd_dns_queries_total{result=\"mx\"} $4" \
+        "policyd_dns_queries_total{result=\"nodata\"} $5" \
+        "policyd_dns_queries_total{result=\"null_mx\"} 0" \
+        "policyd_dns_queries_total{result=\"nxdomain\"} $6" \
+        "policyd_dns_queries_total{result=\"servfail\"} $7" \
+        "policyd_dns_queries_total{result=\"timeout\"} 0"
+}
+
 scrape "$T/s0.prom"
 ok $? "/metrics answers 200"
-expected="policyd_dns_cache_entries 0
-policyd_dns_cache_hits_total 0
-policyd_dns_cache_misses_total 0
-policyd_dns_queries_total{result=\"bogus\"} 0
-policyd_dns_queries_total{result=\"error\"} 0
-policyd_dns_queries_total{result=\"mx\"} 0
-policyd_dns_queries_total{result=\"nodata\"} 0
-policyd_dns_queries_total{result=\"null_mx\"} 0
-policyd_dns_queries_total{result=\"nxdomain\"} 0
-policyd_dns_queries_total{result=\"servfail\"} 0
-policyd_dns_queries_total{result=\"timeout\"} 0"
+expected=$(dns_expect 0 0 0 0 0 0 0)
 is "$(dnsvals "$T/s0.prom")" "$expected" "every DNS series is exported, all zero before any lookup"
 
 # One lookup per connection, each answered before the next is sent (no query in flight
@@ -67,17 +72,7 @@ is "$(dns_queries mx.pdtest):$(dns_queries nx.pdtest):$(dns_queries nodata.pdtes
 
 scrape "$T/s1.prom"
 ok $? "/metrics answers after the lookups"
-expected="policyd_dns_cache_entries 4
-policyd_dns_cache_hits_total 2
-policyd_dns_cache_misses_total 4
-policyd_dns_queries_total{result=\"bogus\"} 0
-policyd_dns_queries_total{result=\"error\"} 0
-policyd_dns_queries_total{result=\"mx\"} 1
-policyd_dns_queries_total{result=\"nodata\"} 1
-policyd_dns_queries_total{result=\"null_mx\"} 0
-policyd_dns_queries_total{result=\"nxdomain\"} 1
-policyd_dns_queries_total{result=\"servfail\"} 1
-policyd_dns_queries_total{result=\"timeout\"} 0"
+expected=$(dns_expect 4 2 4 1 1 1 1)
 got=$(dnsdelta "$T/s0.prom" "$T/s1.prom")
 is "$got" "$expected" "the DNS counters moved by exactly the lookups sent"
 [ "$TAP_FAILED" -gt 0 ] && diff <(echo "$expected") <(echo "$got") | sed 's/^/#   /'
