@@ -50,6 +50,9 @@ void redis_client_free(struct redis_client *rc);
  * prefix's glob characters escaped), or NULL on allocation failure. */
 char *redis_match_pattern(const char *prefix);
 
+/* The same for the keys "PREFIX KIND..." (KIND e.g. "learned:"): a new string or NULL. */
+char *redis_match_kind(const char *prefix, const char *kind);
+
 /*
  * Parse a "tcp:HOST:PORT" / "unix:PATH" endpoint. On success *host is a new string
  * (the path for unix, with *port = 0); 0, or -1 with a reason in err.

@@ -36,6 +36,8 @@
 #define POLICYCTL_QUERY_TIMEOUT_S 5
 /* Largest socketmap reply (Postfix's limit) plus the netstring frame. */
 #define POLICYCTL_REPLY_MAX (100000 + 16)
+/* Room for a learned record's text escaped for the terminal (longer ones end in "..."). */
+#define POLICYCTL_TEXT_ESC 8192
 /* Largest HTTP answer read from metrics_listen. */
 #define POLICYCTL_METRICS_MAX (4 * 1024 * 1024)
 
@@ -48,6 +50,7 @@ static void policyctl_usage(FILE *f)
             "  override get PATTERN\n"
             "  override del PATTERN\n"
             "  override list\n"
+            "  learned\n"
             "  query ADDRESS...\n"
             "  stats\n"
             "  check\n"
@@ -174,11 +177,27 @@ fail:
     return NULL;
 }
 
+/* The key PREFIX KIND PATTERN (KIND "route:" or "learned:"): a new string, NULL when out of memory. */
+static char *policyctl_key_kind(const struct cfg *cfg, const char *kind, const char *pattern,
+                                size_t plen)
+{
+    size_t n = strlen(cfg->redis_prefix), k = strlen(kind);
+    char *key = malloc(n + k + plen + 1);
+
+    if (key == NULL)
+        return NULL;
+    memcpy(key, cfg->redis_prefix, n);
+    memcpy(key + n, kind, k);
+    memcpy(key + n + k, pattern, plen);
+    key[n + k + plen] = '\0';
+    return key;
+}
+
 /* Lowercase and validate PATTERN, then build the key PREFIXroute:PATTERN (new string). */
 static char *policyctl_key(const struct cfg *cfg, char *pattern)
 {
     char err[256], esc[300], *key;
-    size_t i, n;
+    size_t i;
 
     for (i = 0; pattern[i]; i++)
         if (pattern[i] >= 'A' && pattern[i] <= 'Z')
@@ -190,13 +209,8 @@ static char *policyctl_key(const struct cfg *cfg, char *pattern)
                 log_escape(esc, sizeof(esc), pattern, i), err);
         return NULL;
     }
-    n = strlen(cfg->redis_prefix) + 6 + i + 1;
-    key = malloc(n);
-    if (key == NULL) {
+    if ((key = policyctl_key_kind(cfg, "route:", pattern, i)) == NULL)
         fprintf(stderr, "policyctl: out of memory\n");
-        return NULL;
-    }
-    snprintf(key, n, "%sroute:%s", cfg->redis_prefix, pattern);
     return key;
 }
 
@@ -206,7 +220,30 @@ static long long policyctl_ttl_s(long long pttl)
     return (pttl + 999) / 1000;
 }
 
-/* override set PATTERN ROUTE [--ttl DURATION] */
+/*
+ * Delete the record PREFIX learned:PATTERN (the override it described was replaced or
+ * deleted): 0, or -1 after printing why.
+ */
+static int policyctl_forget(redisContext *rc, const struct cfg *cfg, const char *pattern)
+{
+    char *key = policyctl_key_kind(cfg, "learned:", pattern, strlen(pattern));
+    const char *argv[2] = {"DEL", key};
+    redisReply *r;
+
+    if (key == NULL) {
+        fprintf(stderr, "policyctl: out of memory\n");
+        return -1;
+    }
+    r = policyctl_cmds(rc, "DEL", 2, argv);
+    free(key);
+    if (r == NULL)
+        return -1;
+    freeReplyObject(r);
+    return 0;
+}
+
+/* override set PATTERN ROUTE [--ttl DURATION]; a learned record for PATTERN goes. */
+
 static int policyctl_set(const struct cfg *cfg, char *pattern, const char *route, const char *ttl)
 {
     unsigned long long ms = 0;
@@ -246,7 +283,7 @@ static int policyctl_set(const struct cfg *cfg, char *pattern, const char *route
     r = policyctl_cmd(rc, "SET", ttl != NULL ? 5 : 3, argv, lens);
     if (r != NULL) {
         freeReplyObject(r);
-        ret = POLICYCTL_OK;
+        ret = policyctl_forget(rc, cfg, pattern) == 0 ? POLICYCTL_OK : POLICYCTL_ERROR;
     }
 done:
     if (rc != NULL)
@@ -339,7 +376,7 @@ static int policyctl_get(const struct cfg *cfg, char *pattern)
     return ret;
 }
 
-/* override del PATTERN */
+/* override del PATTERN, and its learned record */
 static int policyctl_del(const struct cfg *cfg, char *pattern)
 {
     redisContext *rc;
@@ -357,7 +394,7 @@ static int policyctl_del(const struct cfg *cfg, char *pattern)
     argv[0] = "DEL";
     argv[1] = key;
     r = policyctl_cmds(rc, "DEL", 2, argv);
-    if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
+    if (r != NULL && r->type == REDIS_REPLY_INTEGER && policyctl_forget(rc, cfg, pattern) == 0) {
         ret = r->integer > 0 ? POLICYCTL_OK : POLICYCTL_NOTFOUND;
         if (r->integer == 0)
             fprintf(stderr, "policyctl: %s: no override\n", pattern);
@@ -369,61 +406,253 @@ static int policyctl_del(const struct cfg *cfg, char *pattern)
     return ret;
 }
 
+/* The lines of a listing, sorted before they are printed. */
+struct policyctl_lines {
+    char **v;
+    size_t n, cap;
+};
+
+/* The record of what taught a learned override (SPEC 8), borrowed from an HGETALL reply. */
+struct policyctl_record {
+    const redisReply *text, *host, *cls, *time;
+};
+
+/* Called by policyctl_scan per override found: pattern, value, PTTL (-1: none), record or NULL. */
+typedef int (*policyctl_each_fn)(void *arg, const char *pattern, size_t plen,
+                                 const redisReply *value, long long pttl,
+                                 const redisReply *record);
+
 /* Sort helper for list output. */
 static int policyctl_cmp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Append one printable line to a growing array: 0 or -1. */
-static int policyctl_push(char ***lines, size_t *n, size_t *cap, const char *pattern, size_t plen,
-                          const char *value, long long pttl)
+/* Append line (a new string, owned from now on; NULL: out of memory): 0 or -1. */
+static int policyctl_lines_push(struct policyctl_lines *l, char *line)
 {
-    char pesc[4200], vesc[4200], *line;
-    int len;
-
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 256;
-        char **nl = realloc(*lines, nc * sizeof(*nl));
-
-        if (nl == NULL)
-            return -1;
-        *lines = nl;
-        *cap = nc;
-    }
-    log_escape(pesc, sizeof(pesc), pattern, plen);
-    log_escape(vesc, sizeof(vesc), value, strlen(value));
-    if (pttl >= 0)
-        len = snprintf(NULL, 0, "%s %s ttl=%lld", pesc, vesc, policyctl_ttl_s(pttl));
-    else
-        len = snprintf(NULL, 0, "%s %s", pesc, vesc);
-    if (len < 0 || (line = malloc((size_t)len + 1)) == NULL)
+    if (line == NULL)
         return -1;
-    if (pttl >= 0)
-        snprintf(line, (size_t)len + 1, "%s %s ttl=%lld", pesc, vesc, policyctl_ttl_s(pttl));
-    else
-        snprintf(line, (size_t)len + 1, "%s %s", pesc, vesc);
-    (*lines)[(*n)++] = line;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 256;
+        char **nv = realloc(l->v, nc * sizeof(*nv));
+
+        if (nv == NULL) {
+            free(line);
+            return -1;
+        }
+        l->v = nv;
+        l->cap = nc;
+    }
+    l->v[l->n++] = line;
     return 0;
 }
 
-/* override list: SCAN the prefix, GET+PTTL each key, print sorted. */
-static int policyctl_list(const struct cfg *cfg)
+/* Print the lines sorted when print is set, then free them. */
+static void policyctl_lines_done(struct policyctl_lines *l, int print)
 {
-    char cursor[32] = "0", *match, **lines = NULL;
-    size_t i, n = 0, cap = 0, plen = strlen(cfg->redis_prefix) + 6;
-    redisContext *rc;
-    int ret = POLICYCTL_ERROR;
+    size_t i;
 
-    if ((rc = policyctl_redis(cfg)) == NULL)
-        return POLICYCTL_ERROR;
-    match = redis_match_pattern(cfg->redis_prefix);
-    if (match == NULL)
-        goto done;
+    if (print && l->n > 0)
+        qsort(l->v, l->n, sizeof(*l->v), policyctl_cmp);
+    for (i = 0; i < l->n; i++) {
+        if (print)
+            printf("%s\n", l->v[i]);
+        free(l->v[i]);
+    }
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+/* A reply string escaped for the terminal into buf; "?" when v is NULL. */
+static const char *policyctl_esc(const redisReply *v, char *buf, size_t size)
+{
+    if (v == NULL)
+        return "?";
+    return log_escape(buf, size, v->str, v->len);
+}
+
+/* Is the hash field k named name? */
+static int policyctl_field_is(const redisReply *k, const char *name)
+{
+    return k->type == REDIS_REPLY_STRING && k->len == strlen(name) &&
+           memcmp(k->str, name, k->len) == 0;
+}
+
+/* Pick the fields out of an HGETALL reply: 1 when r is a non-empty hash, else 0. */
+static int policyctl_record_parse(const redisReply *r, struct policyctl_record *rec)
+{
+    size_t i;
+
+    memset(rec, 0, sizeof(*rec));
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements == 0)
+        return 0;
+    for (i = 0; i + 1 < r->elements; i += 2) {
+        const redisReply *k = r->element[i], *v = r->element[i + 1];
+
+        if (v->type != REDIS_REPLY_STRING)
+            continue;
+        if (policyctl_field_is(k, "text"))
+            rec->text = v;
+        else if (policyctl_field_is(k, "host"))
+            rec->host = v;
+        else if (policyctl_field_is(k, "class"))
+            rec->cls = v;
+        else if (policyctl_field_is(k, "time"))
+            rec->time = v;
+    }
+    return 1;
+}
+
+/* The record's time (Unix seconds) as ISO 8601 UTC in buf; anything else escaped as it is. */
+static const char *policyctl_record_time(const redisReply *v, char *buf, size_t size)
+{
+    char digits[24], *end;
+    long long t;
+    time_t tt;
+    struct tm tm;
+
+    if (v == NULL)
+        return "?";
+    if (v->len > 0 && v->len < sizeof(digits) && v->str[0] >= '0' && v->str[0] <= '9') {
+        memcpy(digits, v->str, v->len);
+        digits[v->len] = '\0';
+        errno = 0;
+        t = strtoll(digits, &end, 10);
+        tt = (time_t)t;
+        if (errno == 0 && *end == '\0' && gmtime_r(&tt, &tm) != NULL &&
+            strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+            return buf;
+    }
+    return log_escape(buf, size, v->str, v->len);
+}
+
+/* Print "class=C host=H time=T text=TEXT" to f, escaped, "?" for a missing field. */
+static void policyctl_record_print(FILE *f, const struct policyctl_record *rec)
+{
+    char cls[256], host[1100], when[64], text[POLICYCTL_TEXT_ESC];
+
+    fprintf(f, "class=%s host=%s time=%s text=%s", policyctl_esc(rec->cls, cls, sizeof(cls)),
+            policyctl_esc(rec->host, host, sizeof(host)),
+            policyctl_record_time(rec->time, when, sizeof(when)),
+            policyctl_esc(rec->text, text, sizeof(text)));
+}
+
+/* Print "PATTERN ROUTE" and " ttl=SECONDS" when temporary to f, escaped. */
+static void policyctl_print_override(FILE *f, const char *pattern, size_t plen,
+                                     const redisReply *value, long long pttl)
+{
+    char pesc[4200], vesc[4200];
+
+    fprintf(f, "%s %s", log_escape(pesc, sizeof(pesc), pattern, plen),
+            log_escape(vesc, sizeof(vesc), value->str, value->len));
+    if (pttl >= 0)
+        fprintf(f, " ttl=%lld", policyctl_ttl_s(pttl));
+}
+
+/* Does the SCAN answer k name a key PREFIX KIND PATTERN (PATTERN not empty)? */
+static int policyctl_is_kind(const struct cfg *cfg, const redisReply *k, const char *kind)
+{
+    size_t plen = strlen(cfg->redis_prefix), klen = strlen(kind);
+
+    return k->type == REDIS_REPLY_STRING && k->len > plen + klen &&
+           memcmp(k->str, cfg->redis_prefix, plen) == 0 && memcmp(k->str + plen, kind, klen) == 0;
+}
+
+/* Queue "CMD PREFIX KIND PATTERN" on rc (sent with the next read): 0 or -1. */
+static int policyctl_append(redisContext *rc, const struct cfg *cfg, const char *cmd,
+                            const char *kind, const char *pattern, size_t plen)
+{
+    char *key = policyctl_key_kind(cfg, kind, pattern, plen);
+    const char *argv[2] = {cmd, key};
+    size_t lens[2] = {strlen(cmd), key ? strlen(key) : 0};
+    int rc_ok;
+
+    if (key == NULL)
+        return -1;
+    rc_ok = redisAppendCommandArgv(rc, 2, argv, lens);
+    free(key);
+    return rc_ok == REDIS_OK ? 0 : -1;
+}
+
+/* Is r an error other than WRONGTYPE (a key of another type is simply not ours)? */
+static int policyctl_failed(const redisReply *r)
+{
+    return r->type == REDIS_REPLY_ERROR && strncmp(r->str, "WRONGTYPE", 9) != 0;
+}
+
+/*
+ * For the keys of one SCAN answer that are PREFIX KIND PATTERN: GET and PTTL of PREFIX
+ * route:PATTERN and HGETALL of PREFIX learned:PATTERN, all pipelined (one round trip for
+ * the whole batch, not one per key), then each() per override found. 0, or -1 (printed).
+ */
+static int policyctl_batch(redisContext *rc, const struct cfg *cfg, const redisReply *keys,
+                           const char *kind, policyctl_each_fn each, void *arg)
+{
+    size_t skip = strlen(cfg->redis_prefix) + strlen(kind), i, j;
+    redisReply *r[3] = {NULL, NULL, NULL};
+
+    for (i = 0; i < keys->elements; i++) {
+        const redisReply *k = keys->element[i];
+
+        if (!policyctl_is_kind(cfg, k, kind))
+            continue;
+        if (policyctl_append(rc, cfg, "GET", "route:", k->str + skip, k->len - skip) < 0 ||
+            policyctl_append(rc, cfg, "PTTL", "route:", k->str + skip, k->len - skip) < 0 ||
+            policyctl_append(rc, cfg, "HGETALL", "learned:", k->str + skip, k->len - skip) < 0) {
+            fprintf(stderr, "policyctl: out of memory\n");
+            return -1;
+        }
+    }
+    for (i = 0; i < keys->elements; i++) {
+        const redisReply *k = keys->element[i];
+
+        if (!policyctl_is_kind(cfg, k, kind))
+            continue;
+        for (j = 0; j < 3; j++) {
+            if (redisGetReply(rc, (void **)&r[j]) != REDIS_OK) {
+                policyctl_redis_error("GET", rc, NULL);
+                goto fail;
+            }
+            if (policyctl_failed(r[j])) {
+                policyctl_redis_error(j == 0 ? "GET" : j == 1 ? "PTTL" : "HGETALL", rc, r[j]);
+                goto fail;
+            }
+        }
+        if (r[0]->type == REDIS_REPLY_STRING &&
+            each(arg, k->str + skip, k->len - skip, r[0],
+                 r[1]->type == REDIS_REPLY_INTEGER ? r[1]->integer : -1,
+                 r[2]->type == REDIS_REPLY_ARRAY && r[2]->elements > 0 ? r[2] : NULL) < 0) {
+            fprintf(stderr, "policyctl: out of memory\n");
+            goto fail;
+        }
+        for (j = 0; j < 3; j++) {
+            freeReplyObject(r[j]);
+            r[j] = NULL;
+        }
+    }
+    return 0;
+fail:
+    for (j = 0; j < 3; j++)
+        if (r[j] != NULL)
+            freeReplyObject(r[j]);
+    return -1;
+}
+
+/* SCAN every key PREFIX KIND* and run policyctl_batch on each answer: 0 or -1 (printed). */
+static int policyctl_scan(redisContext *rc, const struct cfg *cfg, const char *kind,
+                          policyctl_each_fn each, void *arg)
+{
+    char cursor[32] = "0", *match = redis_match_kind(cfg->redis_prefix, kind);
+    int ret = -1;
+
+    if (match == NULL) {
+        fprintf(stderr, "policyctl: out of memory\n");
+        return -1;
+    }
     do {
         const char *argv[] = {"SCAN", cursor, "MATCH", match, "COUNT", "1000"};
         redisReply *r = policyctl_cmds(rc, "SCAN", 6, argv);
-        redisReply *keys;
 
         if (r == NULL)
             goto done;
@@ -436,45 +665,76 @@ static int policyctl_list(const struct cfg *cfg)
         }
         memcpy(cursor, r->element[0]->str, r->element[0]->len);
         cursor[r->element[0]->len] = '\0';
-        keys = r->element[1];
-        for (i = 0; i < keys->elements; i++) {
-            const redisReply *k = keys->element[i];
-            char *value = NULL;
-            long long pttl = -1;
-            int found;
-
-            if (k->type != REDIS_REPLY_STRING || k->len <= plen ||
-                memcmp(k->str, cfg->redis_prefix, plen - 6) != 0 ||
-                memcmp(k->str + plen - 6, "route:", 6) != 0)
-                continue;
-            found = policyctl_fetch(rc, k->str, k->len, &value, &pttl);
-            if (found < 0) {
-                freeReplyObject(r);
-                goto done;
-            }
-            if (found == 1 &&
-                policyctl_push(&lines, &n, &cap, k->str + plen, k->len - plen, value, pttl) < 0) {
-                fprintf(stderr, "policyctl: out of memory\n");
-                free(value);
-                freeReplyObject(r);
-                goto done;
-            }
-            free(value);
+        if (policyctl_batch(rc, cfg, r->element[1], kind, each, arg) < 0) {
+            freeReplyObject(r);
+            goto done;
         }
         freeReplyObject(r);
     } while (strcmp(cursor, "0") != 0);
-    if (n > 0)
-        qsort(lines, n, sizeof(*lines), policyctl_cmp);
-    for (i = 0; i < n; i++)
-        printf("%s\n", lines[i]);
-    ret = POLICYCTL_OK;
+    ret = 0;
 done:
-    for (i = 0; i < n; i++)
-        free(lines[i]);
-    free(lines);
     free(match);
-    redisFree(rc);
     return ret;
+}
+
+/* One "PATTERN ROUTE [ttl=SECONDS] [learned: TEXT]" line of override list. */
+static int policyctl_list_line(void *arg, const char *pattern, size_t plen,
+                               const redisReply *value, long long pttl, const redisReply *record)
+{
+    char *line = NULL, text[POLICYCTL_TEXT_ESC];
+    struct policyctl_record rec;
+    size_t size;
+    FILE *f = open_memstream(&line, &size);
+
+    if (f == NULL)
+        return -1;
+    policyctl_print_override(f, pattern, plen, value, pttl);
+    if (policyctl_record_parse(record, &rec))
+        fprintf(f, " learned: %s", policyctl_esc(rec.text, text, sizeof(text)));
+    if (fclose(f) != 0) {
+        free(line);
+        return -1;
+    }
+    return policyctl_lines_push(arg, line);
+}
+
+/* One "PATTERN ROUTE [ttl=SECONDS] class=C host=H time=T text=TEXT" line of learned. */
+static int policyctl_learned_line(void *arg, const char *pattern, size_t plen,
+                                  const redisReply *value, long long pttl,
+                                  const redisReply *record)
+{
+    struct policyctl_record rec;
+    char *line = NULL;
+    size_t size;
+    FILE *f;
+
+    if (!policyctl_record_parse(record, &rec))
+        return 0; /* the override is there, its record is gone: not a learned one any more */
+    if ((f = open_memstream(&line, &size)) == NULL)
+        return -1;
+    policyctl_print_override(f, pattern, plen, value, pttl);
+    fputc(' ', f);
+    policyctl_record_print(f, &rec);
+    if (fclose(f) != 0) {
+        free(line);
+        return -1;
+    }
+    return policyctl_lines_push(arg, line);
+}
+
+/* override list and learned: every override found by SCAN of KIND, one sorted line each. */
+static int policyctl_list(const struct cfg *cfg, const char *kind, policyctl_each_fn each)
+{
+    struct policyctl_lines lines = {NULL, 0, 0};
+    redisContext *rc;
+    int ok;
+
+    if ((rc = policyctl_redis(cfg)) == NULL)
+        return POLICYCTL_ERROR;
+    ok = policyctl_scan(rc, cfg, kind, each, &lines) == 0;
+    policyctl_lines_done(&lines, ok);
+    redisFree(rc);
+    return ok ? POLICYCTL_OK : POLICYCTL_ERROR;
 }
 
 /* Connect to an inet or unix endpoint of the daemon: a socket, or -1 after printing why. */
@@ -599,11 +859,73 @@ static int policyctl_explain(int fd, const char *address, char *buf, size_t bufs
     }
 }
 
-/* query ADDRESS...: print "ADDRESS: answer" per address from the daemon's explain map. */
+/* The PATTERN of the override key an explain answer p[0..len) names ("(override PREFIXroute:PATTERN, ..."), or 0. */
+static size_t policyctl_explain_pattern(const struct cfg *cfg, const char *p, size_t len,
+                                        const char **pattern)
+{
+    size_t plen = strlen(cfg->redis_prefix), n;
+    const char *at = p, *end = p + len;
+
+    while ((at = memmem(at, (size_t)(end - at), "(override ", 10)) != NULL) {
+        at += 10;
+        if ((size_t)(end - at) > plen + 6 && memcmp(at, cfg->redis_prefix, plen) == 0 &&
+            memcmp(at + plen, "route:", 6) == 0) {
+            *pattern = at + plen + 6;
+            for (n = 0; *pattern + n < end && strchr(", )", (*pattern)[n]) == NULL; n++)
+                ;
+            return n;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The learned record of the override an explain answer names: a new HGETALL reply, or NULL
+ * when there is none. Redis is connected on first use (*rc); when it cannot be reached that
+ * is said once (*tried) and the answers are printed without records.
+ */
+static redisReply *policyctl_query_record(const struct cfg *cfg, redisContext **rc, int *tried,
+                                          const char *p, size_t len)
+{
+    const char *pattern;
+    size_t plen = policyctl_explain_pattern(cfg, p, len, &pattern);
+    redisReply *r = NULL;
+
+    if (plen == 0 || cfg->redis == NULL)
+        return NULL;
+    if (*rc == NULL && !*tried) {
+        *tried = 1;
+        *rc = policyctl_redis(cfg);
+    }
+    if (*rc == NULL || policyctl_append(*rc, cfg, "HGETALL", "learned:", pattern, plen) < 0 ||
+        redisGetReply(*rc, (void **)&r) != REDIS_OK) {
+        if (*rc != NULL) {
+            policyctl_redis_error("HGETALL", *rc, NULL);
+            redisFree(*rc);
+            *rc = NULL;
+        }
+        return NULL;
+    }
+    if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+        if (policyctl_failed(r))
+            policyctl_redis_error("HGETALL", *rc, r);
+        freeReplyObject(r);
+        return NULL;
+    }
+    return r;
+}
+
+/*
+ * query ADDRESS...: print "ADDRESS: answer" per address from the daemon's explain map,
+ * followed by " learned: class=... text=..." when the override it names was learned.
+ */
 static int policyctl_query(const struct cfg *cfg, int argc, char **argv)
 {
     char *buf = malloc(POLICYCTL_REPLY_MAX), aesc[1100], resc[1100];
-    int fd, i, ret = POLICYCTL_OK;
+    struct policyctl_record rec;
+    redisContext *rc = NULL;
+    redisReply *learned;
+    int fd, i, ret = POLICYCTL_OK, tried = 0;
 
     if (buf == NULL)
         return POLICYCTL_ERROR;
@@ -622,7 +944,14 @@ static int policyctl_query(const struct cfg *cfg, int argc, char **argv)
             break;
         }
         if (plen >= 3 && memcmp(p, "OK ", 3) == 0) {
-            printf("%s: %s\n", aesc, log_escape(resc, sizeof(resc), p + 3, plen - 3));
+            printf("%s: %s", aesc, log_escape(resc, sizeof(resc), p + 3, plen - 3));
+            learned = policyctl_query_record(cfg, &rc, &tried, p, plen);
+            if (policyctl_record_parse(learned, &rec)) {
+                printf(" learned: ");
+                policyctl_record_print(stdout, &rec);
+                freeReplyObject(learned);
+            }
+            printf("\n");
         } else {
             printf("%s: %s\n", aesc, log_escape(resc, sizeof(resc), p, plen));
             ret = POLICYCTL_NOTFOUND;
@@ -630,6 +959,8 @@ static int policyctl_query(const struct cfg *cfg, int argc, char **argv)
     }
     close(fd);
     free(buf);
+    if (rc != NULL)
+        redisFree(rc);
     return ret;
 }
 
@@ -963,7 +1294,7 @@ static int policyctl_override(const struct cfg *cfg, int argc, char **argv)
     if (strcmp(argv[0], "del") == 0 && npos == 1)
         return policyctl_del(cfg, pos[0]);
     if (strcmp(argv[0], "list") == 0 && npos == 0)
-        return policyctl_list(cfg);
+        return policyctl_list(cfg, "route:", policyctl_list_line);
 usage:
     policyctl_usage(stderr);
     return POLICYCTL_ERROR;
@@ -1000,7 +1331,8 @@ int main(int argc, char **argv)
         return snapshot_check(path, stdout, stderr) == 0 ? POLICYCTL_OK : POLICYCTL_NOTFOUND;
     if (!(strcmp(argv[0], "override") == 0 && argc >= 2) &&
         !(strcmp(argv[0], "query") == 0 && argc >= 2) &&
-        !(strcmp(argv[0], "stats") == 0 && argc == 1)) {
+        !(strcmp(argv[0], "stats") == 0 && argc == 1) &&
+        !(strcmp(argv[0], "learned") == 0 && argc == 1)) {
         policyctl_usage(stderr);
         return POLICYCTL_ERROR;
     }
@@ -1010,6 +1342,8 @@ int main(int argc, char **argv)
         ret = policyctl_query(cfg, argc - 1, argv + 1);
     else if (strcmp(argv[0], "stats") == 0)
         ret = policyctl_stats(cfg);
+    else if (strcmp(argv[0], "learned") == 0)
+        ret = policyctl_list(cfg, "learned:", policyctl_learned_line);
     else
         ret = policyctl_override(cfg, argc - 1, argv + 1);
     cfg_free(cfg);

@@ -185,11 +185,11 @@ static void redis_state_set(struct redis_client *rc, enum redis_state to)
     rc->state = to;
 }
 
-/* The SCAN MATCH pattern for every override key: the prefix with glob characters escaped. */
-char *redis_match_pattern(const char *prefix)
+/* The SCAN MATCH pattern of every key "PREFIX KIND...": the prefix's glob characters escaped. */
+char *redis_match_kind(const char *prefix, const char *kind)
 {
-    size_t len = strlen(prefix), i, o = 0;
-    char *m = malloc(2 * len + sizeof("route:*"));
+    size_t len = strlen(prefix), klen = strlen(kind), i, o = 0;
+    char *m = malloc(2 * len + klen + 2);
 
     if (m == NULL)
         return NULL;
@@ -198,8 +198,15 @@ char *redis_match_pattern(const char *prefix)
             m[o++] = '\\';
         m[o++] = prefix[i];
     }
-    memcpy(m + o, "route:*", sizeof("route:*"));
+    memcpy(m + o, kind, klen);
+    memcpy(m + o + klen, "*", 2);
     return m;
+}
+
+/* The SCAN MATCH pattern for every override key. */
+char *redis_match_pattern(const char *prefix)
+{
+    return redis_match_kind(prefix, "route:");
 }
 
 /*
