@@ -43,6 +43,32 @@ int redis_client_synced(const struct redis_client *rc);
  */
 int64_t redis_client_view_age_ms(const struct redis_client *rc, uint64_t now_ms);
 
+/* A learned override and what taught it (all borrowed during redis_client_learn). */
+struct redis_learned {
+    const char *pattern; /* "mx:.google.com" (no prefix) */
+    size_t pattern_len;
+    const char *route; /* the route NAME written as the value */
+    unsigned ttl_s;    /* > 0 */
+    const char *text;  /* the status text that taught it, as received */
+    size_t text_len;
+    const char *host; /* the MX host that refused */
+    size_t host_len;
+    const char *cls; /* the signature class */
+    int64_t time;    /* Unix seconds */
+};
+
+/*
+ * Write a learned override through the client's connection, without waiting:
+ * `SET PREFIXroute:PATTERN ROUTE NX EX TTL`, and when that stored it,
+ * `HSET PREFIXlearned:PATTERN text T host H class C time UNIX` and `EXPIRE` with the same
+ * TTL. Only while the client is in sync (redis_client_synced): 0 when the commands are
+ * queued, else -1 with the reason in err and nothing sent. A refusal by Redis (an existing
+ * key, a read-only replica, a missing ACL grant) or a lost connection is logged (at most
+ * one line a second) and the key is read again, so the view holds what Redis holds.
+ */
+int redis_client_learn(struct redis_client *rc, const struct redis_learned *l, char *err,
+                       size_t errsize);
+
 /* Disconnect and free; the view is left as it is. Accepts NULL. */
 void redis_client_free(struct redis_client *rc);
 

@@ -47,6 +47,7 @@ enum redis_kind {
     REDIS_REQ_TRACKING,
     REDIS_REQ_PING,
     REDIS_REQ_SCAN,
+    REDIS_REQ_LEARN_RECORD, /* HSET or EXPIRE of a learned: record */
 };
 
 /*
@@ -118,6 +119,7 @@ struct redis_client {
     struct overrides *view;
     const struct routes *routes;
     struct log_limit invalid_limit; /* for "override ... ignored" lines */
+    struct log_limit learn_limit;   /* for "cannot store learned route" lines */
 
     char *endpoint; /* as configured, for log lines */
     char *host;     /* host, or unix path */
@@ -882,6 +884,19 @@ static void redis_on_setup(struct redis_client *rc, struct redis_req *req, const
     }
 }
 
+/* A learned: record was refused (HSET or EXPIRE): logged, at most one line a second. */
+static void redis_log_record_error(struct redis_client *rc, const redisReply *reply)
+{
+    char esc[256];
+    unsigned long quiet;
+
+    if (!log_limit_pass(&rc->learn_limit, time(NULL), &quiet))
+        return;
+    log_escape(esc, sizeof(esc), reply->str, reply->len);
+    log_warn("redis %s: the learned: record of a learned override not stored: %s", rc->endpoint,
+             esc);
+}
+
 /* hiredis: a reply (or NULL on disconnect) to a regular command. */
 static void redis_on_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
@@ -902,6 +917,10 @@ static void redis_on_reply(redisAsyncContext *ac, void *r, void *privdata)
     case REDIS_REQ_PING:
         if (reply->type == REDIS_REPLY_ERROR)
             redis_fail_reply(rc, "PING", reply);
+        break;
+    case REDIS_REQ_LEARN_RECORD:
+        if (reply->type == REDIS_REPLY_ERROR)
+            redis_log_record_error(rc, reply);
         break;
     default:
         redis_on_setup(rc, req, reply);
@@ -1040,6 +1059,193 @@ static void redis_connect(struct redis_client *rc)
         redis_auth(rc, rc->sub) < 0 ||
         redis_command(rc, rc->sub, REDIS_REQ_CLIENT_ID, 2, id_argv) < 0)
         redis_fail(rc, "cannot queue the setup commands");
+}
+
+/*
+ * A learned override on its way: SET NX EX first; when that stored it, the learned: record
+ * (HSET, EXPIRE). Strings in data: the route key, the record key, the route, text, host,
+ * class, each with its length. hiredis calls back once (NULL on disconnect), which frees it.
+ */
+struct redis_learn_req {
+    struct redis_client *rc;
+    unsigned gen;
+    unsigned ttl_s;
+    long long time;
+    const char *s[6];
+    size_t len[6];
+    char data[];
+};
+
+enum { REDIS_L_KEY, REDIS_L_RECORD, REDIS_L_ROUTE, REDIS_L_TEXT, REDIS_L_HOST, REDIS_L_CLASS };
+
+/* Log that a learned override was not written (escaped, at most one line a second). */
+static void redis_learn_log(struct redis_client *rc, const struct redis_learn_req *lr,
+                            const char *why)
+{
+    char key[300];
+    unsigned long quiet;
+
+    if (!log_limit_pass(&rc->learn_limit, time(NULL), &quiet))
+        return;
+    log_escape(key, sizeof(key), lr->s[REDIS_L_KEY], lr->len[REDIS_L_KEY]);
+    if (quiet)
+        log_warn("redis %s: learned override %s not stored: %s (and %lu more not logged)",
+                 rc->endpoint, key, why, quiet);
+    else
+        log_warn("redis %s: learned override %s not stored: %s", rc->endpoint, key, why);
+}
+
+/* Read the route key again, so the view holds what Redis holds (a refused or lost SET). */
+static void redis_learn_reread(struct redis_client *rc, const struct redis_learn_req *lr)
+{
+    redisReply key, *keys[1] = {&key}, names;
+
+    memset(&key, 0, sizeof(key));
+    memset(&names, 0, sizeof(names));
+    key.type = REDIS_REPLY_STRING;
+    key.str = (char *)lr->s[REDIS_L_KEY];
+    key.len = lr->len[REDIS_L_KEY];
+    names.type = REDIS_REPLY_ARRAY;
+    names.elements = 1;
+    names.element = keys;
+    if (redis_fetch(rc, 0, &names) < 0)
+        redis_fail(rc, "cannot send GET");
+}
+
+/* The route was stored: write its record (HSET, then EXPIRE with the same TTL), pipelined. */
+static void redis_learn_record(struct redis_client *rc, const struct redis_learn_req *lr)
+{
+    char ttl[16], when[24];
+    const char *hset[] = {"HSET", lr->s[REDIS_L_RECORD], "text", lr->s[REDIS_L_TEXT], "host",
+                          lr->s[REDIS_L_HOST],         "class", lr->s[REDIS_L_CLASS], "time", when};
+    size_t hlen[] = {4, lr->len[REDIS_L_RECORD], 4, lr->len[REDIS_L_TEXT], 4,
+                     lr->len[REDIS_L_HOST],      5, lr->len[REDIS_L_CLASS], 4, 0};
+    const char *exp[] = {"EXPIRE", lr->s[REDIS_L_RECORD], ttl};
+    size_t elen[] = {6, lr->len[REDIS_L_RECORD], 0};
+    struct redis_req *a = redis_req_new(rc, REDIS_REQ_LEARN_RECORD);
+    struct redis_req *b = redis_req_new(rc, REDIS_REQ_LEARN_RECORD);
+
+    hlen[9] = (size_t)snprintf(when, sizeof(when), "%lld", lr->time);
+    elen[2] = (size_t)snprintf(ttl, sizeof(ttl), "%u", lr->ttl_s);
+    if (a == NULL || b == NULL) {
+        free(a);
+        free(b);
+        redis_learn_log(rc, lr, "its learned: record: out of memory");
+        return;
+    }
+    if (redis_send(rc, rc->main, a, redis_on_reply, 10, hset, hlen) < 0) {
+        free(b);
+        redis_learn_log(rc, lr, "its learned: record: cannot send HSET");
+        return;
+    }
+    if (redis_send(rc, rc->main, b, redis_on_reply, 3, exp, elen) < 0)
+        redis_learn_log(rc, lr, "its learned: record: cannot send EXPIRE");
+}
+
+/* hiredis: the reply to SET NX EX of a learned override (NULL on disconnect). */
+static void redis_on_learn(redisAsyncContext *ac, void *r, void *privdata)
+{
+    struct redis_learn_req *lr = privdata;
+    struct redis_client *rc = lr->rc;
+    const redisReply *reply = r;
+    char esc[256], why[300];
+
+    if (reply == NULL || lr->gen != rc->gen) {
+        redis_learn_log(rc, lr, "the connection to Redis was lost before it answered");
+        free(lr);
+        return;
+    }
+    redis_progress(rc);
+    if (reply->type == REDIS_REPLY_STATUS) {
+        redis_learn_record(rc, lr);
+    } else if (reply->type == REDIS_REPLY_NIL) {
+        /* another writer was first (the view had not seen it yet): read what it wrote */
+        log_debug(1, "redis %s: a learned override existed already; reading it", rc->endpoint);
+        redis_learn_reread(rc, lr);
+    } else {
+        if (reply->type == REDIS_REPLY_ERROR)
+            log_escape(esc, sizeof(esc), reply->str, reply->len);
+        else
+            snprintf(esc, sizeof(esc), "unexpected reply type %d", reply->type);
+        snprintf(why, sizeof(why), "SET failed: %s", esc);
+        redis_learn_log(rc, lr, why);
+        redis_learn_reread(rc, lr); /* the view drops what Redis refused */
+    }
+    free(lr);
+}
+
+/* Copy the strings of a learned override into one request (NULL on allocation failure). */
+static struct redis_learn_req *redis_learn_req_new(struct redis_client *rc,
+                                                   const struct redis_learned *l)
+{
+    size_t plen = rc->key_prefix_len - 6; /* PREFIX without "route:" */
+    size_t lens[6] = {rc->key_prefix_len + l->pattern_len, plen + 8 + l->pattern_len,
+                      strlen(l->route), l->text_len, l->host_len, strlen(l->cls)};
+    struct redis_learn_req *lr;
+    size_t total = 0, i;
+    char *p;
+
+    for (i = 0; i < 6; i++)
+        total += lens[i] + 1;
+    if ((lr = calloc(1, sizeof(*lr) + total)) == NULL)
+        return NULL;
+    p = lr->data;
+    for (i = 0; i < 6; i++) {
+        lr->s[i] = p;
+        lr->len[i] = lens[i];
+        p += lens[i] + 1;
+    }
+    p = lr->data;
+    memcpy(p, rc->key_prefix, rc->key_prefix_len);
+    memcpy(p + rc->key_prefix_len, l->pattern, l->pattern_len);
+    p = (char *)lr->s[REDIS_L_RECORD];
+    memcpy(p, rc->key_prefix, plen);
+    memcpy(p + plen, "learned:", 8);
+    memcpy(p + plen + 8, l->pattern, l->pattern_len);
+    memcpy((char *)lr->s[REDIS_L_ROUTE], l->route, lens[REDIS_L_ROUTE]);
+    memcpy((char *)lr->s[REDIS_L_TEXT], l->text, l->text_len);
+    memcpy((char *)lr->s[REDIS_L_HOST], l->host, l->host_len);
+    memcpy((char *)lr->s[REDIS_L_CLASS], l->cls, lens[REDIS_L_CLASS]);
+    lr->rc = rc;
+    lr->gen = rc->gen;
+    lr->ttl_s = l->ttl_s;
+    lr->time = (long long)l->time;
+    return lr;
+}
+
+/* Write a learned override without waiting (see redis.h). */
+int redis_client_learn(struct redis_client *rc, const struct redis_learned *l, char *err,
+                       size_t errsize)
+{
+    struct redis_learn_req *lr;
+    char ttl[16];
+    const char *argv[6] = {"SET", NULL, NULL, "NX", "EX", ttl};
+    size_t lens[6] = {3, 0, 0, 2, 2, 0};
+
+    if (!redis_client_synced(rc) || rc->main == NULL) {
+        snprintf(err, errsize, "Redis is not connected and in sync");
+        return -1;
+    }
+    if (l->ttl_s == 0) {
+        snprintf(err, errsize, "a TTL of 0 s");
+        return -1;
+    }
+    if ((lr = redis_learn_req_new(rc, l)) == NULL) {
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    }
+    lens[5] = (size_t)snprintf(ttl, sizeof(ttl), "%u", l->ttl_s);
+    argv[1] = lr->s[REDIS_L_KEY];
+    lens[1] = lr->len[REDIS_L_KEY];
+    argv[2] = lr->s[REDIS_L_ROUTE];
+    lens[2] = lr->len[REDIS_L_ROUTE];
+    if (redisAsyncCommandArgv(rc->main, redis_on_learn, lr, 6, argv, lens) != REDIS_OK) {
+        free(lr);
+        snprintf(err, errsize, "cannot send SET");
+        return -1;
+    }
+    redis_expect(rc);
+    return 0;
 }
 
 /* Start the client (see redis.h). */
