@@ -31,6 +31,16 @@ struct conn_ctx {
      * or 1 when req waits and will be finished later with conn_req_done.
      */
     int (*decide)(void *arg, struct conn_req *req, struct decision *dec);
+    /*
+     * The dsn map (NULL: every key answers "NOTFOUND "), synchronous: never waits.
+     * snap is the request's snapshot (borrowed). Returns 1 when data[0..*len) (borrowed
+     * until the next call) replaces the status ("OK DATA"), else 0 ("NOTFOUND ").
+     */
+    int (*dsn)(void *arg, struct snapshot *snap, const char *key, size_t klen, const char **data,
+               size_t *len);
+    /* Optional: more words for an explanation of dec (what taught a learned route), like
+     * snprintf into buf[0..size); 0 for nothing. */
+    size_t (*explain_more)(void *arg, const struct decision *dec, char *buf, size_t size);
     void *arg;
 };
 

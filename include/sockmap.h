@@ -11,6 +11,7 @@ enum sockmap_map {
     SOCKMAP_MAP_OTHER,     /* not served: answered "PERM unknown map NAME" */
     SOCKMAP_MAP_TRANSPORT, /* the route for a recipient */
     SOCKMAP_MAP_EXPLAIN,   /* the route and why */
+    SOCKMAP_MAP_DSN,       /* a delivery status "STATUS TEXT" (smtp_delivery_status_filter) */
 };
 
 /* One request "NAME KEY"; name and key point into the decoded payload (borrowed). */

@@ -8,7 +8,23 @@
 #include "decide.h"
 
 /* The map a lookup came through (a label value, never the key). */
-enum stats_map { STATS_MAP_TRANSPORT, STATS_MAP_EXPLAIN, STATS_MAP_POLICY, STATS_NMAPS };
+enum stats_map {
+    STATS_MAP_TRANSPORT,
+    STATS_MAP_EXPLAIN,
+    STATS_MAP_POLICY,
+    STATS_MAP_DSN,
+    STATS_NMAPS
+};
+
+/* The class of a learned route, as a label word (a class of the user's own is "other"). */
+enum stats_class {
+    STATS_CLASS_PTR,
+    STATS_CLASS_REPUTATION,
+    STATS_CLASS_BLOCKLIST,
+    STATS_CLASS_RATELIMIT,
+    STATS_CLASS_OTHER,
+    STATS_NCLASSES
+};
 
 /* Why a connection was closed at once. */
 enum stats_refused { STATS_REFUSED_ALLOW, STATS_REFUSED_LIMIT, STATS_NREFUSED };
@@ -19,6 +35,15 @@ enum stats_refused { STATS_REFUSED_ALLOW, STATS_REFUSED_LIMIT, STATS_NREFUSED };
  * address (answered as not found, decided by nothing).
  */
 void stats_lookup(enum stats_map map, const struct decision *dec, uint64_t t0);
+
+/*
+ * Count one answered dsn lookup that started at t0 (monotime_ns): found (the status
+ * replaced) or not. It is decided by no override or rule, so no source is counted.
+ */
+void stats_dsn(int found, uint64_t t0);
+
+/* A route was learned from a rejection of signature class cls (any word; see stats_class). */
+void stats_learned(const char *cls);
 
 /* A client connection was accepted. */
 void stats_accepted(void);

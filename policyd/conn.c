@@ -293,21 +293,34 @@ static void conn_log_lookup(const struct conn *c, const char *map, const char *k
              log_escape(eans, sizeof(eans), answer, alen));
 }
 
+/* The explanation of dec into line[0..size) (size > 0), the daemon's additions included: its length. */
+static size_t conn_explain(const struct conn_req *r, const struct decision *dec, char *line,
+                           size_t size)
+{
+    const struct conn_ctx *ctx = &r->set->ctx;
+    size_t n = decide_explain(dec, ctx->redis_prefix, line, size);
+
+    if (n >= size)
+        return size - 1;
+    if (ctx->explain_more != NULL)
+        n += ctx->explain_more(ctx->arg, dec, line + n, size - n);
+    return n < size ? n : size - 1;
+}
+
 /* Answer r from its decision (SPEC 5.1 and 5.2) and log it; 0, or -1 when out of memory. */
 static int conn_req_decided(struct conn_req *r, const struct decision *dec)
 {
     static const char *const maps[] = {"transport", "explain", "policy"};
     static const enum stats_map smaps[] = {STATS_MAP_TRANSPORT, STATS_MAP_EXPLAIN,
                                            STATS_MAP_POLICY};
-    const char *prefix = r->set->ctx.redis_prefix;
     struct policy_action act;
     char line[4096];
     size_t n;
     int rc;
 
     if (r->kind == CONN_REQ_EXPLAIN) {
-        n = decide_explain(dec, prefix, line, sizeof(line));
-        rc = conn_req_reply(r, SOCKMAP_OK, line, n < sizeof(line) ? n : sizeof(line) - 1);
+        n = conn_explain(r, dec, line, sizeof(line));
+        rc = conn_req_reply(r, SOCKMAP_OK, line, n);
     } else if (r->kind == CONN_REQ_POLICY && dec->answer == DECIDE_FOUND) {
         policy_action_for_result(dec->result, dec->result_len, &act);
         rc = conn_req_action(r, &act);
@@ -333,9 +346,8 @@ static int conn_req_decided(struct conn_req *r, const struct decision *dec)
     }
     stats_lookup(smaps[r->kind], dec, r->t0);
     if (snapshot_cfg(r->snap)->log_lookups) {
-        n = decide_explain(dec, prefix, line, sizeof(line));
-        conn_log_lookup(r->conn, maps[r->kind], r->raw, r->raw_len, line,
-                        n < sizeof(line) ? n : sizeof(line) - 1);
+        n = conn_explain(r, dec, line, sizeof(line));
+        conn_log_lookup(r->conn, maps[r->kind], r->raw, r->raw_len, line, n);
     }
     return rc;
 }
@@ -406,6 +418,27 @@ static int conn_socketmap_lookup(struct conn_req *r, enum conn_req_kind kind, co
     return conn_req_decide(r);
 }
 
+/* Answer a dsn request (a delivery status) at once: "OK DATA" or "NOTFOUND ", never an error. */
+static int conn_dsn_request(struct conn_req *r, const char *key, size_t klen)
+{
+    const struct conn_ctx *ctx = &r->set->ctx;
+    const char *data = NULL;
+    size_t dlen = 0;
+    int found, rc;
+
+    r->snap = conn_snapshot(r->conn);
+    found = ctx->dsn != NULL && ctx->dsn(ctx->arg, r->snap, key, klen, &data, &dlen) == 1 &&
+            dlen > 0;
+    if (found)
+        rc = conn_req_reply(r, SOCKMAP_OK, data, dlen);
+    else
+        rc = conn_req_reply(r, SOCKMAP_NOTFOUND, "", 0);
+    stats_dsn(found, r->t0);
+    if (snapshot_cfg(r->snap)->log_lookups)
+        conn_log_lookup(r->conn, "dsn", key, klen, found ? data : "NOTFOUND", found ? dlen : 8);
+    return rc;
+}
+
 /* Answer one socketmap request "NAME KEY". */
 static int conn_socketmap_request(struct conn_req *r, const char *p, size_t len)
 {
@@ -414,6 +447,8 @@ static int conn_socketmap_request(struct conn_req *r, const char *p, size_t len)
 
     if (sockmap_request_parse(p, len, &req) < 0)
         return conn_req_reply(r, SOCKMAP_PERM, "malformed request: expected \"NAME KEY\"", 38);
+    if (req.map == SOCKMAP_MAP_DSN)
+        return conn_dsn_request(r, req.key, req.key_len);
     if (req.map != SOCKMAP_MAP_OTHER)
         return conn_socketmap_lookup(
             r, req.map == SOCKMAP_MAP_EXPLAIN ? CONN_REQ_EXPLAIN : CONN_REQ_TRANSPORT, req.key,

@@ -29,6 +29,8 @@ int sockmap_request_parse(const char *p, size_t len, struct sockmap_request *req
         req->map = SOCKMAP_MAP_TRANSPORT;
     else if (nlen == 7 && memcmp(p, "explain", 7) == 0)
         req->map = SOCKMAP_MAP_EXPLAIN;
+    else if (nlen == 3 && memcmp(p, "dsn", 3) == 0)
+        req->map = SOCKMAP_MAP_DSN;
     else
         req->map = SOCKMAP_MAP_OTHER;
     return 0;

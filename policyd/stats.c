@@ -17,6 +17,8 @@
  *  - A key that is not a recipient address, and a policy request at another state
  *    than RCPT, count as a lookup answered notfound and decided by nothing ("none").
  *  - The duration runs from the decoded request to the answer in the output buffer.
+ *  - A dsn lookup is found when the status was replaced (OK), else notfound; it is decided
+ *    by no override or rule, so policyd_decisions_total does not count it.
  */
 #include "config.h"
 
@@ -36,7 +38,7 @@ enum stats_result {
 };
 #define STATS_NSOURCES (DECIDE_SRC_MX_OVERRIDE + 1)
 
-static const char *const stats_map_names[] = {"transport", "explain", "policy", NULL};
+static const char *const stats_map_names[] = {"transport", "explain", "policy", "dsn", NULL};
 static const char *const stats_result_names[] = {"notfound", "found",    "temp",
                                                  "error",    "dns_temp", NULL};
 static const char *const stats_source_names[] = {
@@ -47,6 +49,8 @@ static const char *const stats_source_names[] = {
 };
 static const char *const stats_refused_names[] = {"allow", "max_connections", NULL};
 static const char *const stats_reload_names[] = {"ok", "failed", NULL};
+static const char *const stats_class_names[] = {"ptr", "reputation", "blocklist", "ratelimit",
+                                                "other", NULL};
 
 _Static_assert(sizeof(stats_map_names) / sizeof(stats_map_names[0]) == STATS_NMAPS + 1,
                "a name for every map");
@@ -54,6 +58,8 @@ _Static_assert(sizeof(stats_result_names) / sizeof(stats_result_names[0]) == STA
                "a name for every result");
 _Static_assert(sizeof(stats_refused_names) / sizeof(stats_refused_names[0]) == STATS_NREFUSED + 1,
                "a name for every refusal");
+_Static_assert(sizeof(stats_class_names) / sizeof(stats_class_names[0]) == STATS_NCLASSES + 1,
+               "a name for every class");
 
 /* Upper bounds of the duration buckets in ns: 10 us .. 1 s, then +Inf. */
 static const uint64_t stats_le_ns[STATS_NBUCKETS - 1] = {
@@ -67,6 +73,7 @@ static struct {
     uint64_t accepted;
     uint64_t refused[STATS_NREFUSED];
     uint64_t reloads[2]; /* ok, failed */
+    uint64_t learned[STATS_NCLASSES];
     uint64_t buckets[STATS_NBUCKETS];
     uint64_t sum_ns;
     int64_t loaded_at;
@@ -98,6 +105,11 @@ static const struct stats_family stats_families[] = {
      {"result", NULL},
      {stats_reload_names, NULL},
      stats.reloads},
+    {"policyd_learned_total",
+     "Routes learned from delivery results (the dsn map), by signature class.",
+     {"class", NULL},
+     {stats_class_names, NULL},
+     stats.learned},
 };
 
 /* The result word of an answer: what the client was told, in short. */
@@ -117,22 +129,47 @@ static enum stats_result stats_result_of(enum decide_answer a)
     }
 }
 
+/* Count a lookup's duration in the histogram. */
+static void stats_duration(uint64_t t0)
+{
+    uint64_t ns = monotime_ns() - t0;
+    size_t b = 0;
+
+    while (b < STATS_NBUCKETS - 1 && ns > stats_le_ns[b])
+        b++;
+    stats.buckets[b]++;
+    stats.sum_ns += ns;
+}
+
 /* Count one answered lookup. */
 void stats_lookup(enum stats_map map, const struct decision *dec, uint64_t t0)
 {
     enum stats_result answer = dec ? stats_result_of(dec->answer) : STATS_R_NOTFOUND;
     unsigned source = dec ? (unsigned)dec->source : DECIDE_SRC_NONE;
-    uint64_t ns = monotime_ns() - t0;
-    size_t b = 0;
 
     if (source < STATS_NSOURCES)
         stats.decisions[source]++;
     if ((unsigned)map < STATS_NMAPS)
         stats.lookups[map][answer]++;
-    while (b < STATS_NBUCKETS - 1 && ns > stats_le_ns[b])
-        b++;
-    stats.buckets[b]++;
-    stats.sum_ns += ns;
+    stats_duration(t0);
+}
+
+/* Count one answered dsn lookup. */
+void stats_dsn(int found, uint64_t t0)
+{
+    stats.lookups[STATS_MAP_DSN][found ? STATS_R_FOUND : STATS_R_NOTFOUND]++;
+    stats_duration(t0);
+}
+
+/* Count one learned route by its class word. */
+void stats_learned(const char *cls)
+{
+    size_t i;
+
+    for (i = 0; i < STATS_CLASS_OTHER; i++)
+        if (strcmp(cls, stats_class_names[i]) == 0)
+            break;
+    stats.learned[i]++;
 }
 
 /* A client connection was accepted. */

@@ -35,6 +35,8 @@ static void fuzz_sockmap_split(const char *p, size_t len)
         want = SOCKMAP_MAP_TRANSPORT;
     else if (r.name_len == 7 && memcmp(p, "explain", 7) == 0)
         want = SOCKMAP_MAP_EXPLAIN;
+    else if (r.name_len == 3 && memcmp(p, "dsn", 3) == 0)
+        want = SOCKMAP_MAP_DSN;
     if (r.map != want)
         abort();
 }

@@ -140,6 +140,11 @@ policyd_decisions_total{source=\"none\"} 8
 policyd_decisions_total{source=\"override\"} 3
 policyd_decisions_total{source=\"rule\"} 10
 policyd_lookup_duration_seconds_count 25
+policyd_lookups_total{map=\"dsn\",result=\"dns_temp\"} 0
+policyd_lookups_total{map=\"dsn\",result=\"error\"} 0
+policyd_lookups_total{map=\"dsn\",result=\"found\"} 0
+policyd_lookups_total{map=\"dsn\",result=\"notfound\"} 0
+policyd_lookups_total{map=\"dsn\",result=\"temp\"} 0
 policyd_lookups_total{map=\"explain\",result=\"dns_temp\"} 0
 policyd_lookups_total{map=\"explain\",result=\"error\"} 0
 policyd_lookups_total{map=\"explain\",result=\"found\"} 3
@@ -193,7 +198,7 @@ promtool check metrics <"$T/s1.prom" >"$T/promtool.out" 2>&1
 ok $? "promtool check metrics accepts the live scrape"
 sed 's/^/#   promtool: /' "$T/promtool.out"
 bad=$(grep -v '^#' "$T/s1.prom" | grep -o '[a-z_]*="[^"]*"' |
-    grep -v -E '^(map|result|source|reason)="[a-z_]+"$|^le="[0-9.e+-]+"$|^le="\+Inf"$|^version="[0-9A-Za-z.~+-]+"$')
+    grep -v -E '^(map|result|source|reason|class)="[a-z_]+"$|^le="[0-9.e+-]+"$|^le="\+Inf"$|^version="[0-9A-Za-z.~+-]+"$')
 is "$bad" "" "every label value is a fixed word (no domain, no address)"
 ! grep -q -i -E 'aol|yahoo|example|@|aaaa' "$T/s1.prom"
 ok $? "no recipient, domain or address anywhere in the scrape"

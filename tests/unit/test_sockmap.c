@@ -24,6 +24,10 @@ struct split_case {
 static const struct split_case split_cases[] = {
     {S("transport user@example.com"), 0, SOCKMAP_MAP_TRANSPORT, "transport", "user@example.com"},
     {S("explain user@example.com"), 0, SOCKMAP_MAP_EXPLAIN, "explain", "user@example.com"},
+    {S("dsn 5.7.25 host a[1.2.3.4] said: x"), 0, SOCKMAP_MAP_DSN, "dsn",
+     "5.7.25 host a[1.2.3.4] said: x"},
+    {S("Dsn x"), 0, SOCKMAP_MAP_OTHER, "Dsn", "x"},
+    {S("dsnx x"), 0, SOCKMAP_MAP_OTHER, "dsnx", "x"},
     {S("transport *"), 0, SOCKMAP_MAP_TRANSPORT, "transport", "*"},
     {S("transport "), 0, SOCKMAP_MAP_TRANSPORT, "transport", ""},
     {S("transport a b  c"), 0, SOCKMAP_MAP_TRANSPORT, "transport", "a b  c"},
