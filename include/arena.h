@@ -18,6 +18,13 @@ void arena_free(struct arena *a);
 char *arena_copy(struct arena *a, const char *s, size_t len);
 
 /*
+ * Make room for element n of the array *v of *cap elements of elem bytes: doubles
+ * *cap (from 16) when n reaches it. 0, or -1 on overflow or allocation failure (*v
+ * and *cap unchanged).
+ */
+int arena_grow(void **v, size_t *cap, size_t n, size_t elem);
+
+/*
  * Allocate size zeroed bytes; blocks of 2 MB or more are 2 MB aligned and asked for
  * huge pages. Free with arena_big_free and the same size. NULL on failure.
  */

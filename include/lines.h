@@ -1,9 +1,11 @@
-/* lines.h - the one reader of the text files policyd loads: the config, rule files (signatures
- * next). */
+/* lines.h - the one reader of the text files policyd loads: the config, rule files and
+ * signature files. */
 #ifndef POLICYD_LINES_H
 #define POLICYD_LINES_H
 
 #include <stddef.h>
+
+#include "diag.h"
 
 /*
  * Read the whole file at path into a new buffer (*buf, free with free(); *len bytes,
@@ -14,6 +16,15 @@
  */
 int lines_read_file(const char *path, size_t max, char **buf, size_t *len, char *err,
                     size_t errsize);
+
+/*
+ * Call fn(arg, path, d) for every file that pattern names: a plain path as it is, a
+ * glob (holding *, ? or [) for each match in byte order, whatever the locale. A glob
+ * that matches nothing is a warning to d, one that cannot be expanded an error. 0, or
+ * -1 on that error or when any fn returned -1 (every file is still tried).
+ */
+int lines_each_file(const char *pattern, int (*fn)(void *arg, const char *path, struct diag *d),
+                    void *arg, struct diag *d);
 
 /* A walk over the lines of a text; fields are private to lines.c. */
 struct lines {

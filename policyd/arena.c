@@ -116,3 +116,22 @@ void arena_free(struct arena *a)
     }
     free(a);
 }
+
+/* Make room for element n of a growing array (see arena.h). */
+int arena_grow(void **v, size_t *cap, size_t n, size_t elem)
+{
+    size_t ncap;
+    void *nv;
+
+    if (n < *cap)
+        return 0;
+    ncap = *cap ? *cap * 2 : 16;
+    if (ncap < *cap || ncap > SIZE_MAX / elem)
+        return -1;
+    nv = realloc(*v, ncap * elem);
+    if (nv == NULL)
+        return -1;
+    *v = nv;
+    *cap = ncap;
+    return 0;
+}

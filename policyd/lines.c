@@ -1,6 +1,6 @@
 /*
- * lines.c - the one reader of the text files policyd loads: the configuration and
- * the rule files (and the signatures next). It owns what they share: refusing
+ * lines.c - the one reader of the text files policyd loads: the configuration,
+ * the rule files and the signature files. It owns what they share: refusing
  * anything but a regular file without blocking, the size limit, splitting lines
  * with their numbers for FILE:LINE diagnostics, the line limit, NUL bytes, one CR
  * before the LF, blank lines and whole-line comments.
@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,4 +175,48 @@ int lines_next(struct lines *l, const char **s, size_t *n, char *err, size_t err
         return 1;
     }
     return 0;
+}
+
+/* Sort helper: plain byte order, whatever the locale. */
+static int lines_path_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* glob's error callback: a directory that does not exist is no match; other errors stop it. */
+static int lines_glob_error(const char *path, int err)
+{
+    (void)path;
+    return err != ENOENT && err != ENOTDIR;
+}
+
+/* Call fn for every file pattern names (a path or a glob). */
+int lines_each_file(const char *pattern, int (*fn)(void *arg, const char *path, struct diag *d),
+                    void *arg, struct diag *d)
+{
+    glob_t g;
+    size_t i;
+    int rc = 0, grc;
+
+    if (strpbrk(pattern, "*?[") == NULL)
+        return fn(arg, pattern, d);
+    memset(&g, 0, sizeof(g));
+    grc = glob(pattern, 0, lines_glob_error, &g);
+    if (grc == GLOB_NOMATCH) {
+        diag_warning(d, pattern, 0, "no file matches");
+        globfree(&g);
+        return 0;
+    }
+    if (grc != 0) {
+        diag_error(d, pattern, 0, "cannot expand: %s",
+                   grc == GLOB_NOSPACE ? "out of memory" : strerror(errno));
+        globfree(&g);
+        return -1;
+    }
+    qsort(g.gl_pathv, g.gl_pathc, sizeof(*g.gl_pathv), lines_path_cmp);
+    for (i = 0; i < g.gl_pathc; i++)
+        if (fn(arg, g.gl_pathv[i], d) < 0)
+            rc = -1;
+    globfree(&g);
+    return rc;
 }

@@ -34,11 +34,7 @@
  */
 #include "config.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-
 #include <errno.h>
-#include <glob.h>
-#include <pcre2.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,13 +45,13 @@
 #include "lines.h"
 #include "log.h"
 #include "rules.h"
+#include "rx.h"
 #include "rxlit.h"
 
 #define RULES_LINE_MAX 4096
 #define RULES_DOMAIN_MAX 255
 #define RULES_DIAG_MAX 100
 #define RULES_FILE_SIZE_MAX ((size_t)1 << 30)
-#define RULES_MATCH_LIMIT 100000
 #define RULES_NONE UINT32_MAX
 #define RULES_COUNT_MAX ((size_t)UINT32_MAX - 1)
 #define RULES_QUOTE_MAX 80 /* bytes of a pattern or route quoted in a message */
@@ -163,24 +159,6 @@ struct rules *rules_new(void)
     return r;
 }
 
-/* Grow *v (of *cap elements of size elem) so it holds at least n + 1; 0 or -1. */
-static int rules_grow(void **v, size_t *cap, size_t n, size_t elem)
-{
-    size_t ncap;
-    void *nv;
-
-    if (n < *cap)
-        return 0;
-    ncap = *cap ? *cap * 2 : 16;
-    if (ncap < *cap || ncap > SIZE_MAX / elem)
-        return -1;
-    nv = realloc(*v, ncap * elem);
-    if (nv == NULL)
-        return -1;
-    *v = nv;
-    *cap = ncap;
-    return 0;
-}
 
 /* Double the rule array, huge pages when big (a hit reads a random entry); 0 or -1. */
 static int rules_grow_rules(struct rules *r)
@@ -384,15 +362,12 @@ static int rules_check_literal(struct rules_ctx *ctx, const char *s, size_t len,
 /* Length of the pattern token at s (a regex may hold blanks); 0 when a regex is unclosed. */
 static size_t rules_pattern_span(const char *s, size_t len)
 {
-    size_t i = rules_mx_prefix(s, len);
+    size_t i = rules_mx_prefix(s, len), re;
 
     if (s[i] == '/') {
-        for (i++; i < len && s[i] != '/'; i++)
-            if (s[i] == '\\' && i + 1 < len)
-                i++;
-        if (i >= len)
+        if ((re = rx_span(s + i, len - i)) == 0)
             return 0;
-        i++;
+        i += re;
     }
     while (i < len && !rules_is_blank(s[i]))
         i++;
@@ -543,36 +518,11 @@ static int rules_regex_prefilter(struct rules *r, struct rules_regex *re, const 
 static pcre2_code *rules_compile(struct rules_ctx *ctx, const char *re, size_t len, const char *pat,
                                  size_t plen, size_t *relen, int *extended)
 {
-    uint32_t opts = PCRE2_CASELESS | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C;
-    const char *end = re + 1;
-    char quoted[RULES_QUOTE_MAX + 4], msg[256];
-    pcre2_code *code;
-    PCRE2_SIZE off;
-    size_t i;
-    int ec, bad = 0;
+    char err[512];
+    pcre2_code *code = rx_compile(re, len, pat, plen, relen, extended, err, sizeof(err));
 
-    while (*end != '/')
-        end += *end == '\\' ? 2 : 1;
-    *relen = (size_t)(end - re - 1);
-    for (i = (size_t)(end + 1 - re); i < len; i++) {
-        if (re[i] == 'x')
-            opts |= PCRE2_EXTENDED;
-        else if (re[i] != 'i') {
-            rules_err(ctx, "unknown regex flag '%c' (known: i, x)", re[i]);
-            bad = 1;
-        }
-    }
-    if (bad)
-        return NULL;
-    code = pcre2_compile((PCRE2_SPTR)(re + 1), *relen, opts, &ec, &off, NULL);
-    if (code == NULL) {
-        if (pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof(msg)) < 0)
-            snprintf(msg, sizeof(msg), "error %d", ec);
-        rules_err(ctx, "bad regex %s: %s at offset %zu",
-                  log_escape_file(quoted, sizeof(quoted), pat, plen), msg, (size_t)off);
-        return NULL;
-    }
-    *extended = (opts & PCRE2_EXTENDED) != 0;
+    if (code == NULL)
+        rules_err(ctx, "%s", err);
     return code;
 }
 
@@ -592,7 +542,7 @@ static void rules_add_regex(struct rules_ctx *ctx, const char *pat, size_t plen,
         return;
     if (memchr(pat + 1, '@', relen) != NULL)
         rules_warn(ctx, "regex contains '@' but is matched against the domain, not the address");
-    if (rules_grow((void **)&r->regex, &r->capregex, r->nregex, sizeof(*r->regex)) < 0)
+    if (arena_grow((void **)&r->regex, &r->capregex, r->nregex, sizeof(*r->regex)) < 0)
         goto fail;
     index = rules_append(ctx, pat, plen, result, rlen, &copy);
     if (index == RULES_NONE) {
@@ -638,7 +588,7 @@ static void rules_add_mx(struct rules_ctx *ctx, enum rules_kind kind, const char
             if (lower[i] >= 'A' && lower[i] <= 'Z')
                 lower[i] = (char)(lower[i] + 32);
     }
-    if (rules_grow((void **)&r->mx, &r->capmx, r->nmx, sizeof(*r->mx)) < 0)
+    if (arena_grow((void **)&r->mx, &r->capmx, r->nmx, sizeof(*r->mx)) < 0)
         goto fail;
     m = &r->mx[r->nmx];
     memset(m, 0, sizeof(*m));
@@ -806,8 +756,7 @@ void rules_free(struct rules *r)
     for (i = 0; i < r->nmx; i++)
         pcre2_code_free(r->mx[i].re.code);
     free(r->mx);
-    pcre2_match_data_free(r->md);
-    pcre2_match_context_free(r->mctx);
+    rx_state_free(r->md, r->mctx);
     free(r->regex);
     rules_table_free(&r->exact);
     rules_table_free(&r->parent);
@@ -821,7 +770,7 @@ void rules_free(struct rules *r)
 static uint32_t rules_add_name(struct rules *r, const char *name, const char **copy)
 {
     if (r->nfiles >= RULES_COUNT_MAX ||
-        rules_grow((void **)&r->file, &r->capfiles, r->nfiles, sizeof(*r->file)) < 0)
+        arena_grow((void **)&r->file, &r->capfiles, r->nfiles, sizeof(*r->file)) < 0)
         return RULES_NONE;
     *copy = arena_copy(r->arena, name, strlen(name));
     if (*copy == NULL)
@@ -867,6 +816,12 @@ int rules_add_buffer(struct rules *r, const char *name, const char *text, size_t
     return ctx.errors > 0 || diag_errors(d) > before ? -1 : 0;
 }
 
+/* What rules_add_files hands to each file. */
+struct rules_files {
+    struct rules *r;
+    const struct routes *routes;
+};
+
 /* Add the rules of one file. */
 static int rules_add_file(struct rules *r, const char *path, const struct routes *routes,
                           struct diag *d)
@@ -884,50 +839,21 @@ static int rules_add_file(struct rules *r, const char *path, const struct routes
     return rc;
 }
 
-/* Sort helper: plain byte order, whatever the locale. */
-static int rules_path_cmp(const void *a, const void *b)
+/* lines_each_file callback: add the rules of one file (arg is the rules_files). */
+static int rules_add_file_cb(void *arg, const char *path, struct diag *d)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const struct rules_files *f = arg;
+
+    return rules_add_file(f->r, path, f->routes, d);
 }
 
 /* Add the rules of every file named by pattern (a path or a glob). */
 int rules_add_files(struct rules *r, const char *pattern, const struct routes *routes,
                     struct diag *d)
 {
-    glob_t g;
-    size_t i;
-    int rc = 0, grc;
+    struct rules_files f = {r, routes};
 
-    if (strpbrk(pattern, "*?[") == NULL)
-        return rules_add_file(r, pattern, routes, d);
-    memset(&g, 0, sizeof(g));
-    grc = glob(pattern, GLOB_ERR, NULL, &g);
-    if (grc == GLOB_NOMATCH) {
-        diag_warning(d, pattern, 0, "no file matches");
-        globfree(&g);
-        return 0;
-    }
-    if (grc != 0) {
-        diag_error(d, pattern, 0, "cannot expand: %s",
-                   grc == GLOB_NOSPACE ? "out of memory" : strerror(errno));
-        globfree(&g);
-        return -1;
-    }
-    qsort(g.gl_pathv, g.gl_pathc, sizeof(*g.gl_pathv), rules_path_cmp);
-    for (i = 0; i < g.gl_pathc; i++)
-        if (rules_add_file(r, g.gl_pathv[i], routes, d) < 0)
-            rc = -1;
-    globfree(&g);
-    return rc;
-}
-
-/* JIT-compile code; 1 when JIT code exists ((*NO_JIT) compiles "fine" to none). */
-static int rules_jit(pcre2_code *code)
-{
-    size_t size = 0;
-
-    return pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0 &&
-           pcre2_pattern_info(code, PCRE2_INFO_JITSIZE, &size) == 0 && size > 0;
+    return lines_each_file(pattern, rules_add_file_cb, &f, d);
 }
 
 /* JIT-compile the regexes and create the match state; no more rules after this. */
@@ -938,17 +864,14 @@ int rules_finish(struct rules *r, struct diag *d)
     if (r->finished)
         return 0;
     for (i = 0; i < r->nregex; i++) /* else interpreted */
-        r->regex[i].jit = rules_jit(r->regex[i].code);
+        r->regex[i].jit = rx_jit(r->regex[i].code);
     for (i = 0; i < r->nmx; i++)
         if (r->mx[i].re.code != NULL)
-            r->mx[i].re.jit = rules_jit(r->mx[i].re.code);
-    r->md = pcre2_match_data_create(1, NULL);
-    r->mctx = pcre2_match_context_create(NULL);
-    if (r->md == NULL || r->mctx == NULL) {
+            r->mx[i].re.jit = rx_jit(r->mx[i].re.code);
+    if (rx_state_new(&r->md, &r->mctx) < 0) {
         diag_error(d, "rules", 0, "out of memory");
         return -1;
     }
-    pcre2_set_match_limit(r->mctx, RULES_MATCH_LIMIT);
     r->finished = 1;
     return 0;
 }
@@ -1014,19 +937,11 @@ static int rules_regex_may_match(const struct rules_regex *re, const char *dom, 
 static int rules_regex_run(const struct rules *r, const struct rules_regex *re, const char *s,
                            size_t len)
 {
-    int rc;
-
     if (r->md == NULL)
         return -1; /* rules_finish was not called */
     if (!rules_regex_may_match(re, s, len))
         return 0;
-    if (re->jit)
-        rc = pcre2_jit_match(re->code, (PCRE2_SPTR)(s ? s : ""), len, 0, 0, r->md, r->mctx);
-    else
-        rc = pcre2_match(re->code, (PCRE2_SPTR)(s ? s : ""), len, 0, 0, r->md, r->mctx);
-    if (rc >= 0)
-        return 1;
-    return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+    return rx_match(re->code, re->jit, s, len, r->md, r->mctx);
 }
 
 /* Does the mx: rule m match the MX host h (NUL-terminated)? 1, 0 or -1. */
