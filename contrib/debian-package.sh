@@ -59,7 +59,8 @@ sed 's/^/#   lintian: /' "$work/lintian.log"
 # --- contents ------------------------------------------------------------------------------
 dpkg-deb -c "$deb" >"$work/contents"
 for f in ./usr/sbin/policyd ./usr/sbin/policyctl ./etc/policyd/policyd.conf \
-    ./etc/policyd/rules/large-mailhosts.rules ./lib/systemd/system/policyd.service \
+    ./etc/policyd/rules/large-mailhosts.rules ./etc/policyd/signatures/rejections.sig \
+    ./lib/systemd/system/policyd.service ./usr/share/man/man5/policyd-signatures.5.gz \
     ./usr/share/man/man8/policyd.8.gz ./usr/share/man/man8/policyctl.8.gz \
     ./usr/share/man/man5/policyd.conf.5.gz ./usr/share/man/man5/policyd-rules.5.gz \
     ./usr/share/doc/policyd/examples/main.cf ./usr/share/doc/policyd/README.md.gz; do
@@ -68,8 +69,9 @@ for f in ./usr/sbin/policyd ./usr/sbin/policyctl ./etc/policyd/policyd.conf \
 done
 dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles >"$work/conffiles" 2>/dev/null
 grep -qx /etc/policyd/policyd.conf "$work/conffiles" &&
-    grep -qx /etc/policyd/rules/large-mailhosts.rules "$work/conffiles"
-ok $? "the configuration and the rules are conffiles (upgrades keep local changes)"
+    grep -qx /etc/policyd/rules/large-mailhosts.rules "$work/conffiles" &&
+    grep -qx /etc/policyd/signatures/rejections.sig "$work/conffiles"
+ok $? "the configuration, the rules and the signatures are conffiles (upgrades keep local changes)"
 grep -q '^WatchdogSec=' <(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./lib/systemd/system/policyd.service)
 ok $? "the unit asks for the watchdog (WatchdogSec=)"
 
@@ -81,7 +83,7 @@ getent passwd policyd >/dev/null && getent group policyd >/dev/null
 ok $? "the policyd user and group exist"
 got=$(/usr/sbin/policyd -t -c /etc/policyd/policyd.conf 2>"$work/t.err"); rc=$?
 case "$rc:$got" in
-0:*" rules from 1 files, 2 routes") ok 0 "policyd -t passes on the installed configuration: $got" ;;
+0:*" rules from 1 files, 2 routes"$'\n'[1-9]*" signatures from 1 files") ok 0 "policyd -t passes on the installed configuration: $got" ;;
 *) ok 1 "policyd -t passes on the installed configuration ($rc: $got)"; sed 's/^/#   /' "$work/t.err" ;;
 esac
 [ ! -s "$work/t.err" ]

@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 
 packages="build-essential autoconf automake pkg-config libevent-dev libpcre2-dev
-libhiredis-dev libunbound-dev libidn2-dev unbound redis-server redis-tools postfix postfix-pcre
+libhiredis-dev libunbound-dev libidn2-dev libpsl-dev unbound redis-server redis-tools postfix postfix-pcre
 python3 groff-base procps prometheus"
 
 # Install the packages that are missing (Postfix without its configuration dialog).

@@ -65,6 +65,18 @@ struct cfg {
     int mx_match_any; /* mx_match: 0 lowest (default), 1 any */
     int dnssec;
     char *dnssec_trust_anchor;
+
+    /* Learning from delivery results (SPEC section 8); all reloadable. */
+    char **signatures; /* signature files: paths or glob patterns, in order */
+    size_t nsignatures;
+    char **learn; /* classes that change routes; 0 of them (`learn =`): learning is off */
+    size_t nlearn;
+    char *learn_route;        /* a route NAME (never a literal result) */
+    const char *learn_result; /* learn_route's transport(5) result, borrowed from routes;
+                                 NULL when that route is not defined: nothing is learned */
+    unsigned learn_ttl_s;
+    int learn_scope_host; /* learn_scope: domain (0, default) | host (1) */
+    unsigned learn_max_per_hour;
 };
 
 /*

@@ -27,6 +27,11 @@
  *  - default_route = DUNNO means the same as an empty default_route.
  *  - An allow entry with host bits set past its prefix ("127.0.0.1/8") is a warning;
  *    the bits are ignored.
+ *  - learn names classes ([a-z0-9_-]+, the words signature files use); learn_route
+ *    names a route (a literal result is an error: the name is what a learned override
+ *    stores). A learn_route that is not defined is no error (a configuration without
+ *    a smarthost keeps working): learn_result stays NULL and the snapshot warns.
+ *    learn_ttl is whole seconds, 1s..30d; learn_max_per_hour 0..100000 (0: none).
  */
 #include "config.h"
 
@@ -58,6 +63,7 @@
 #define CFG_PATH_MAX 4096    /* bytes of a path in rules or redis_password_file */
 #define CFG_PREFIX_MAX 256   /* bytes of redis_prefix */
 #define CFG_ACCOUNT_MAX 64   /* bytes of a user or group name */
+#define CFG_CLASS_MAX 32     /* bytes of a class in learn (as in signature files) */
 #define CFG_BLANKS " \t"     /* white space within a line */
 #define CFG_LIST_SEPS ", \t" /* list separators */
 
@@ -109,12 +115,12 @@ struct cfg_state {
     unsigned default_line;
 };
 
-static cfg_setter cfg_set_string, cfg_set_list, cfg_set_duration, cfg_set_size, cfg_set_uint,
-    cfg_set_int, cfg_set_bool, cfg_set_mode, cfg_set_enum, cfg_set_facility, cfg_set_route,
-    cfg_set_default;
+static cfg_setter cfg_set_string, cfg_set_list, cfg_set_duration, cfg_set_seconds, cfg_set_size,
+    cfg_set_uint, cfg_set_int, cfg_set_bool, cfg_set_mode, cfg_set_enum, cfg_set_facility,
+    cfg_set_route, cfg_set_default;
 static cfg_checker cfg_check_listen, cfg_check_redis, cfg_check_allow, cfg_check_path,
     cfg_check_abspath, cfg_check_account, cfg_check_prefix, cfg_check_metrics,
-    cfg_check_resolver;
+    cfg_check_resolver, cfg_check_class, cfg_check_route_name;
 
 static const struct cfg_enum cfg_unavailable_values[] = {
     {"tempfail", CFG_UNAVAILABLE_TEMPFAIL},
@@ -125,6 +131,12 @@ static const struct cfg_enum cfg_unavailable_values[] = {
 static const struct cfg_enum cfg_mx_match_values[] = {
     {"lowest", 0},
     {"any", 1},
+    {NULL, 0},
+};
+
+static const struct cfg_enum cfg_scope_values[] = {
+    {"domain", 0},
+    {"host", 1},
     {NULL, 0},
 };
 
@@ -208,6 +220,18 @@ static const struct cfg_option cfg_options[] = {
     {"dnssec", cfg_set_bool, CFG_OFF(dnssec), 0, 0, 0, NULL, NULL, NULL, "no", CFG_F_RESTART},
     {"dnssec_trust_anchor", cfg_set_string, CFG_OFF(dnssec_trust_anchor), 0, 0, 0, NULL, NULL,
      cfg_check_path, "/usr/share/dns/root.key", CFG_F_RELPATH | CFG_F_RESTART},
+    {"signatures", cfg_set_list, CFG_OFF(signatures), CFG_OFF(nsignatures), 0, 0, NULL, NULL,
+     cfg_check_path, SYSCONFDIR "/policyd/signatures/*.sig", CFG_F_EMPTY_OK | CFG_F_RELPATH},
+    {"learn", cfg_set_list, CFG_OFF(learn), CFG_OFF(nlearn), 0, 0, NULL, NULL, cfg_check_class,
+     "ptr", CFG_F_EMPTY_OK | CFG_F_UNIQUE},
+    {"learn_route", cfg_set_string, CFG_OFF(learn_route), 0, 0, 0, NULL, NULL,
+     cfg_check_route_name, "smarthost", 0},
+    {"learn_ttl", cfg_set_seconds, CFG_OFF(learn_ttl_s), 0, 1000, 2592000000ULL, "1s..30d", NULL,
+     NULL, "6h", 0},
+    {"learn_scope", cfg_set_enum, CFG_OFF(learn_scope_host), 0, 0, 0, NULL, cfg_scope_values, NULL,
+     "domain", 0},
+    {"learn_max_per_hour", cfg_set_uint, CFG_OFF(learn_max_per_hour), 0, 0, 100000, NULL, NULL,
+     NULL, "20", 0},
 };
 
 #define CFG_NOPTIONS (sizeof(cfg_options) / sizeof(cfg_options[0]))
@@ -416,6 +440,28 @@ static int cfg_check_abspath(struct cfg_state *st, const char *item, char *err, 
     return cfg_check_path(st, item, err, errsize);
 }
 
+/* Check a class word of learn: [a-z0-9_-]+, as signature files write them. */
+static int cfg_check_class(struct cfg_state *st, const char *item, char *err, size_t errsize)
+{
+    size_t len = strlen(item);
+
+    if (len > CFG_CLASS_MAX || strspn(item, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len) {
+        cfg_err(err, errsize, "not a class ([a-z0-9_-]+, at most %d bytes)", CFG_CLASS_MAX);
+        return -1;
+    }
+    return 0;
+}
+
+/* Check learn_route: a route name (whether it is defined is resolved after the file). */
+static int cfg_check_route_name(struct cfg_state *st, const char *item, char *err, size_t errsize)
+{
+    if (strchr(item, ':') != NULL) {
+        cfg_err(err, errsize, "names a route (route.NAME), not a transport(5) result");
+        return -1;
+    }
+    return routes_check_name(item, strlen(item), err, errsize);
+}
+
 /* Check dns_resolver: "system" or IP[@PORT] forwarders. */
 static int cfg_check_resolver(struct cfg_state *st, const char *item, char *err, size_t errsize)
 {
@@ -622,6 +668,23 @@ static int cfg_set_duration(const struct cfg_option *o, struct cfg_state *st, co
     if (cfg_check_bounds(o, ms, value, err, errsize) < 0)
         return -1;
     *(unsigned *)cfg_field(st->c, o->off) = (unsigned)ms;
+    return 0;
+}
+
+/* Set a duration in whole seconds (unsigned); the bounds are in milliseconds (<= UINT_MAX). */
+static int cfg_set_seconds(const struct cfg_option *o, struct cfg_state *st, const char *name,
+                           const char *value, char *err, size_t errsize)
+{
+    unsigned *field = cfg_field(st->c, o->off);
+    char q[CFG_QUOTE_MAX];
+
+    if (cfg_set_duration(o, st, name, value, err, errsize) < 0) /* stores milliseconds */
+        return -1;
+    if (*field % 1000 != 0) {
+        cfg_err(err, errsize, "\"%s\" is not whole seconds", cfg_quote(q, sizeof(q), value));
+        return -1;
+    }
+    *field /= 1000;
     return 0;
 }
 
@@ -917,6 +980,16 @@ static void cfg_resolve_default(struct cfg_state *st)
     }
 }
 
+/* Resolve learn_route (undefined: learning is off, not an error; see the top). */
+static void cfg_resolve_learn(struct cfg_state *st)
+{
+    struct cfg *c = st->c;
+
+    c->learn_result = c->learn_route == NULL
+                          ? NULL
+                          : routes_get(c->routes, c->learn_route, strlen(c->learn_route));
+}
+
 /* Settings that only make sense together (checked once the whole file is read). */
 static void cfg_check_pairs(struct cfg_state *st)
 {
@@ -970,6 +1043,9 @@ void cfg_free(struct cfg *c)
     free(c->group);
     free(c->pidfile);
     free(c->metrics_listen);
+    cfg_list_free(c->signatures, c->nsignatures);
+    cfg_list_free(c->learn, c->nlearn);
+    free(c->learn_route);
     free(c);
 }
 
@@ -1010,6 +1086,7 @@ struct cfg *cfg_parse(const char *name, const char *text, size_t len, struct dia
             cfg_line(&st, line, llen);
     }
     cfg_resolve_default(&st);
+    cfg_resolve_learn(&st);
     cfg_check_pairs(&st);
     if (st.errors > 0)
         goto fail;
@@ -1042,7 +1119,7 @@ static size_t cfg_field_size(const struct cfg_option *o)
 {
     if (o->set == cfg_set_string)
         return sizeof(char *);
-    if (o->set == cfg_set_duration || o->set == cfg_set_uint)
+    if (o->set == cfg_set_duration || o->set == cfg_set_seconds || o->set == cfg_set_uint)
         return sizeof(unsigned);
     if (o->set == cfg_set_size)
         return sizeof(size_t);

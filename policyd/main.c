@@ -21,6 +21,7 @@
 
 #include "cfg.h"
 #include "diag.h"
+#include "dsn.h"
 #include "log.h"
 #include "metrics.h"
 #include "monotime.h"
@@ -402,6 +403,9 @@ static int main_run(struct main_runtime *rt, int foreground)
     }
     cfg = snapshot_cfg(snap);
     snapshot_summary(snap, summary, sizeof(summary));
+    /* The public suffix list, read now: after the privilege drop it may be out of reach. */
+    if (dsn_init(err, sizeof(err)) < 0)
+        log_warn("%s; learn_scope = domain learns nothing", err);
     if (cfg->redis != NULL && (rt->ov = overrides_new()) == NULL) {
         snapshot_unref(snap);
         return 1;

@@ -1,4 +1,5 @@
-/* snapshot.c - one immutable configuration + rules, refcounted; built whole or not at all. */
+/* snapshot.c - one immutable configuration + rules + signatures, refcounted; built whole or not
+ * at all. */
 #include "config.h"
 
 #include <grp.h>
@@ -7,12 +8,14 @@
 #include <stdlib.h>
 
 #include "redis.h"
+#include "sig.h"
 #include "snapshot.h"
 
 struct snapshot {
     unsigned refs;
     struct cfg *cfg;
     struct rules *rules;
+    struct sigs *sigs; /* never NULL once built: empty when no file matched */
 };
 
 /* Free a snapshot's parts; accepts NULL. */
@@ -21,28 +24,46 @@ static void snapshot_free(struct snapshot *s)
     if (s == NULL)
         return;
     rules_free(s->rules);
+    sigs_free(s->sigs);
     cfg_free(s->cfg);
     free(s);
 }
 
-/* Load every rule file the configuration names, in order, into s->rules. */
-static int snapshot_load_rules(struct snapshot *s, struct diag *d)
+/* Load every rule and signature file the configuration names, in order. */
+static int snapshot_load_files(struct snapshot *s, struct diag *d)
 {
+    const struct cfg *c = s->cfg;
     size_t i;
     int rc = 0;
 
     s->rules = rules_new();
-    if (s->rules == NULL) {
-        diag_error(d, s->cfg->path, 0, "out of memory");
+    s->sigs = sigs_new();
+    if (s->rules == NULL || s->sigs == NULL) {
+        diag_error(d, c->path, 0, "out of memory");
         return -1;
     }
-    for (i = 0; i < s->cfg->nrules; i++) {
-        if (rules_add_files(s->rules, s->cfg->rules[i], s->cfg->routes, d) < 0)
+    for (i = 0; i < c->nrules; i++)
+        if (rules_add_files(s->rules, c->rules[i], c->routes, d) < 0)
             rc = -1;
-    }
-    if (rules_finish(s->rules, d) < 0)
+    for (i = 0; i < c->nsignatures; i++)
+        if (sigs_add_files(s->sigs, c->signatures[i], d) < 0)
+            rc = -1;
+    if (rules_finish(s->rules, d) < 0 || sigs_finish(s->sigs, d) < 0)
         rc = -1;
     return rc;
+}
+
+/*
+ * Warn that learning is off because learn_route names no route (not an error: see
+ * cfg.c); only where something could be learned (classes and signatures exist).
+ */
+static void snapshot_check_learn(const struct snapshot *s, struct diag *d)
+{
+    const struct cfg *cfg = s->cfg;
+
+    if (cfg->nlearn > 0 && sigs_count(s->sigs) > 0 && cfg->learn_result == NULL)
+        diag_warning(d, cfg->path, 0, "learn_route %s is not a defined route: the dsn map learns nothing",
+                     cfg->learn_route);
 }
 
 /* Build a complete snapshot or nothing. */
@@ -58,10 +79,11 @@ struct snapshot *snapshot_build(const char *path, struct diag *d)
     s->cfg = cfg_load(path, d);
     if (s->cfg == NULL)
         goto fail;
-    if (snapshot_load_rules(s, d) < 0)
+    if (snapshot_load_files(s, d) < 0)
         goto fail;
     if (diag_errors(d) > 0)
         goto fail;
+    snapshot_check_learn(s, d);
     return s;
 fail:
     snapshot_free(s);
@@ -94,11 +116,24 @@ const struct rules *snapshot_rules(const struct snapshot *s)
     return s->rules;
 }
 
+/* The signature set (borrowed; never NULL). */
+const struct sigs *snapshot_sigs(const struct snapshot *s)
+{
+    return s->sigs;
+}
+
 /* The one-line summary: "N rules from M files, K routes". */
 void snapshot_summary(const struct snapshot *s, char *buf, size_t size)
 {
     snprintf(buf, size, "%zu rules from %zu files, %zu routes", rules_count(s->rules),
              rules_file_count(s->rules), routes_count(s->cfg->routes));
+}
+
+/* The signatures' summary line: "S signatures from F files". */
+void snapshot_sig_summary(const struct snapshot *s, char *buf, size_t size)
+{
+    snprintf(buf, size, "%zu signatures from %zu files", sigs_count(s->sigs),
+             sigs_file_count(s->sigs));
 }
 
 /* Warn about an account that does not exist: policyd would not start with it. */
@@ -143,6 +178,8 @@ int snapshot_check(const char *path, FILE *out, FILE *err)
     diag_print(d, err);
     if (s != NULL) {
         snapshot_summary(s, summary, sizeof(summary));
+        fprintf(out, "%s\n", summary);
+        snapshot_sig_summary(s, summary, sizeof(summary));
         fprintf(out, "%s\n", summary);
     }
     diag_free(d);

@@ -24,7 +24,7 @@ else
     have_groff=1
     diag "groff not found: install groff (Debian: groff-base) to check the man pages"
 fi
-for page in policyd.8 policyctl.8 policyd.conf.5 policyd-rules.5; do
+for page in policyd.8 policyctl.8 policyd.conf.5 policyd-rules.5 policyd-signatures.5; do
     # Installed pages name the configured directory (man/*.in, substituted by make).
     f=$top_builddir/man/$page
     grep -q -F "${sysconfdir:?}/policyd/" "$f" && ! grep -q -e '@[a-z_]*@' -e SYSCONFDIR "$f"
@@ -173,7 +173,7 @@ first_re=$(awk '$2 ~ /^(mx:)?\// { print $1; exit }' "$T/rules")
 ok $? "yahoo.co.jp DUNNO comes before the first regex"
 
 # --- the MX rules for hosted domains (shipped, not enabled) ---------------------
-printf 'rules = %s\nroute.smarthost = smtp:[relay.example]:587\nlog_target = stderr\n' \
+printf 'rules = %s\nsignatures =\nroute.smarthost = smtp:[relay.example]:587\nlog_target = stderr\n' \
     "$top_srcdir/rules/hosted-mx.rules.example" >"$T/hosted.conf"
 out=$("$top_builddir/policyd/policyd" -t -c "$T/hosted.conf" 2>&1)
 ok $? "hosted-mx.rules.example passes policyd -t"
@@ -190,7 +190,8 @@ for name in listen unix_mode unix_owner unix_group allow rules default_route \
     redis_timeout redis_unavailable max_connections max_request_size \
     idle_timeout user group pidfile log_target log_facility log_lookups \
     dns_resolver dns_timeout dns_min_ttl dns_max_ttl dns_error_ttl dns_cache_size mx_match \
-    dnssec dnssec_trust_anchor; do
+    dnssec dnssec_trust_anchor signatures learn learn_route learn_ttl learn_scope \
+    learn_max_per_hour; do
     grep -Eq "^#?$name[[:space:]]*=" "$CONF" || missing="$missing $name"
 done
 [ -z "$missing" ]
