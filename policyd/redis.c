@@ -33,6 +33,8 @@
 #define REDIS_SCAN_COUNT "1000"
 /* Longest wait for a reply while connecting (with the backoff cap: a try a second). */
 #define REDIS_SETUP_MAX_MS 400
+/* After Redis refused a learned write, no other is tried for this long (see redis_on_learn). */
+#define REDIS_LEARN_PAUSE_MS 60000
 /* Health check and expiry sweep period. */
 #define REDIS_TICK_MS 1000
 /* The password file: its first line is the password. */
@@ -120,6 +122,8 @@ struct redis_client {
     const struct routes *routes;
     struct log_limit invalid_limit; /* for "override ... ignored" lines */
     struct log_limit learn_limit;   /* for "cannot store learned route" lines */
+    uint64_t learn_refused_ms;      /* when Redis last refused a learned write (0: never) */
+    char learn_refused[320];        /* and why (escaped) */
 
     char *endpoint; /* as configured, for log lines */
     char *host;     /* host, or unix path */
@@ -1169,6 +1173,11 @@ static void redis_on_learn(redisAsyncContext *ac, void *r, void *privdata)
             snprintf(esc, sizeof(esc), "unexpected reply type %d", reply->type);
         snprintf(why, sizeof(why), "SET failed: %s", esc);
         redis_learn_log(rc, lr, why);
+        /* A refusal (ACL, read-only replica) would refuse the next write too; each learned
+         * route answers a deferral, so a message could be deferred again and again by a
+         * route that never exists: pause writing instead. */
+        rc->learn_refused_ms = monotime_ms();
+        snprintf(rc->learn_refused, sizeof(rc->learn_refused), "%s", why);
         redis_learn_reread(rc, lr); /* the view drops what Redis refused */
     }
     free(lr);
@@ -1224,6 +1233,11 @@ int redis_client_learn(struct redis_client *rc, const struct redis_learned *l, c
 
     if (!redis_client_synced(rc) || rc->main == NULL) {
         snprintf(err, errsize, "Redis is not connected and in sync");
+        return -1;
+    }
+    if (rc->learn_refused_ms != 0 && monotime_ms() - rc->learn_refused_ms < REDIS_LEARN_PAUSE_MS) {
+        snprintf(err, errsize, "Redis refused the last learned write (%s); not writing for %d s",
+                 rc->learn_refused, REDIS_LEARN_PAUSE_MS / 1000);
         return -1;
     }
     if (l->ttl_s == 0) {
