@@ -10,12 +10,15 @@
 #include "snapshot.h"
 
 struct dns;
+struct redis_client;
 struct server;
 struct sockaddr;
 
 /*
  * Returns a new server holding snap (the reference is taken over on success; on
- * failure the caller keeps it); ov is borrowed (may be NULL).
+ * failure the caller keeps it); ov is borrowed (may be NULL: no overrides, nothing is
+ * learned). Without `redis`, ov is the daemon's own view: the dsn map learns into it and
+ * the server expires it once a second.
  */
 struct server *server_new(struct snapshot *snap, struct overrides *ov);
 /* Close everything; accepts NULL. */
@@ -26,6 +29,9 @@ void server_free(struct server *srv);
  * as root, before the privilege drop). 0, or -1 with a reason in err.
  */
 int server_bind(struct server *srv, char *err, size_t errsize);
+
+/* The Redis client learned routes are written through (borrowed; NULL: memory mode). */
+void server_set_redis(struct server *srv, struct redis_client *rc);
 
 /* Start accepting on base (after any fork). 0 or -1. */
 int server_start(struct server *srv, struct event_base *base);

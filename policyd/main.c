@@ -406,10 +406,13 @@ static int main_run(struct main_runtime *rt, int foreground)
     /* The public suffix list, read now: after the privilege drop it may be out of reach. */
     if (dsn_init(err, sizeof(err)) < 0)
         log_warn("%s; learn_scope = domain learns nothing", err);
-    if (cfg->redis != NULL && (rt->ov = overrides_new()) == NULL) {
+    /* Without Redis the view is the daemon's own: what the dsn map learns goes there. */
+    if ((rt->ov = overrides_new()) == NULL) {
         snapshot_unref(snap);
         return 1;
     }
+    if (cfg->redis == NULL)
+        overrides_set_loaded(rt->ov, 1);
     if ((rt->srv = server_new(snap, rt->ov)) == NULL) {
         snapshot_unref(snap);
         return 1;
@@ -446,8 +449,9 @@ static int main_run(struct main_runtime *rt, int foreground)
             goto fail;
         }
         redis_client_set_routes(rt->redis, cfg->routes);
+        server_set_redis(rt->srv, rt->redis);
     }
-    if (metrics_start(rt->metrics, rt->base, rt->srv, rt->ov, rt->redis) < 0)
+    if (metrics_start(rt->metrics, rt->base, rt->srv, cfg->redis ? rt->ov : NULL, rt->redis) < 0)
         goto fail;
     stats_started(time(NULL));
     log_info("ready: %s", summary);

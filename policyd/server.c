@@ -23,7 +23,9 @@
 #include "diag.h"
 #include "dns.h"
 #include "endpoint.h"
+#include "learn.h"
 #include "log.h"
+#include "monotime.h"
 #include "mxdecide.h"
 #include "server.h"
 #include "stats.h"
@@ -61,6 +63,9 @@ struct server {
     struct conn_set *conns; /* created by server_start */
     struct dns *dns;        /* MX lookups (created by server_start) */
     struct mxdecide *mx;    /* the decision step that waits for DNS */
+    struct learn *learn;    /* the dsn map; NULL without a view */
+    int memory;             /* no Redis: the view is this daemon's own (expired by ev_tick) */
+    struct event *ev_tick;  /* once a second: expiry of what was learned */
     char *redis_prefix;
     int draining;
     struct event *ev_resume; /* re-enables accepting after running out of descriptors */
@@ -104,7 +109,11 @@ struct server *server_new(struct snapshot *snap, struct overrides *ov)
     /* A reload is compared with what really runs, never with a file read again. */
     srv->boot = cfg_restart_copy(cfg);
     srv->redis_prefix = strdup(cfg->redis && cfg->redis_prefix ? cfg->redis_prefix : "");
-    if (srv->boot == NULL || srv->redis_prefix == NULL || server_load_allow(srv, cfg) < 0) {
+    srv->memory = cfg->redis == NULL;
+    if (ov != NULL)
+        srv->learn = learn_new(ov, NULL);
+    if (srv->boot == NULL || srv->redis_prefix == NULL || (ov != NULL && srv->learn == NULL) ||
+        server_load_allow(srv, cfg) < 0) {
         srv->snap = NULL; /* on failure the caller keeps its reference */
         server_free(srv);
         return NULL;
@@ -134,6 +143,9 @@ void server_free(struct server *srv)
     }
     if (srv->ev_resume)
         event_free(srv->ev_resume);
+    if (srv->ev_tick)
+        event_free(srv->ev_tick);
+    learn_free(srv->learn);
     free(srv->ls);
     free(srv->allow);
     free(srv->redis_prefix);
@@ -536,6 +548,44 @@ static int server_decide(void *arg, struct conn_req *req, struct decision *dec)
                            req);
 }
 
+/* The dsn map hook of connections: learn from a delivery status, answer at once. */
+static int server_dsn(void *arg, struct snapshot *snap, const char *key, size_t klen,
+                      const char **data, size_t *len)
+{
+    struct server *srv = arg;
+
+    if (srv->learn == NULL)
+        return 0;
+    return learn_dsn(srv->learn, snap, key, klen, monotime_ms(), (int64_t)time(NULL), data, len);
+}
+
+/* The explain hook of connections: what taught a learned route. */
+static size_t server_explain_more(void *arg, const struct decision *dec, char *buf, size_t size)
+{
+    struct server *srv = arg;
+
+    return learn_explain(srv->learn, dec, monotime_ms(), buf, size);
+}
+
+/* Once a second: forget what expired (the view too, when it is ours: no Redis client does it). */
+static void server_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct server *srv = arg;
+    uint64_t now = monotime_ms();
+
+    if (srv->memory && srv->ov != NULL)
+        overrides_expire(srv->ov, now);
+    if (srv->learn != NULL)
+        learn_expire(srv->learn, now);
+}
+
+/* The Redis client learned routes are written through (borrowed; NULL: memory mode). */
+void server_set_redis(struct server *srv, struct redis_client *rc)
+{
+    if (srv->learn != NULL)
+        learn_set_redis(srv->learn, rc);
+}
+
 /* Create the resolver and the decision step from the settings started with. */
 static int server_start_dns(struct server *srv, struct event_base *base)
 {
@@ -564,6 +614,7 @@ static int server_start_dns(struct server *srv, struct event_base *base)
 /* Start accepting on base. */
 int server_start(struct server *srv, struct event_base *base)
 {
+    struct timeval tick = {1, 0};
     struct conn_ctx ctx;
     size_t i;
 
@@ -577,12 +628,16 @@ int server_start(struct server *srv, struct event_base *base)
     ctx.ov = srv->ov;
     ctx.snapshot = server_current;
     ctx.decide = server_decide;
+    ctx.dsn = server_dsn;
+    ctx.explain_more = server_explain_more;
     ctx.arg = srv;
     srv->base = base;
     server_raise_nofile(srv, snapshot_cfg(srv->snap));
     srv->conns = conn_set_new(&ctx);
     srv->ev_resume = evtimer_new(base, server_resume_cb, srv);
-    if (srv->conns == NULL || srv->ev_resume == NULL)
+    srv->ev_tick = event_new(base, -1, EV_PERSIST, server_tick_cb, srv);
+    if (srv->conns == NULL || srv->ev_resume == NULL || srv->ev_tick == NULL ||
+        event_add(srv->ev_tick, &tick) < 0)
         return -1;
     for (i = 0; i < srv->nls; i++) {
         srv->ls[i].ev =

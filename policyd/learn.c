@@ -1,0 +1,456 @@
+/*
+ * learn.c - the dsn map (SPEC section 8): a delivery status in, a learned route and an
+ * answer out, decided at once on the loop thread.
+ *
+ * Choices where the SPEC is silent:
+ *  - "Stored" means written to the view and, with Redis, queued on the in-sync connection
+ *    (redis_client_learn): the answer cannot wait for Redis. Should Redis then refuse (a
+ *    replica, a missing ACL grant), redis.c logs it and reads the key again, so the view
+ *    drops the route within the round trip; that one status was already deferred, and the
+ *    retry goes the old way.
+ *  - The hourly bound is a sliding window over the writes of this daemon (an existing
+ *    override found in the view is no write and does not count).
+ *  - The record of what taught a route (for explain) is kept for the routes this daemon
+ *    learned; routes learned by another daemon of the fleet are explained from Redis by
+ *    policyctl, not by explain. At most LEARN_RECORDS_MAX are kept (the oldest go first).
+ *  - A learned class of the user's own counts as "other" in policyd_learned_total.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "dsn.h"
+#include "learn.h"
+#include "log.h"
+#include "routes.h"
+#include "sig.h"
+#include "sockmap.h"
+#include "stats.h"
+
+/* Records of what taught a route kept for explain. */
+#define LEARN_RECORDS_MAX 1024
+/* Bytes of the status text kept per record. */
+#define LEARN_TEXT_MAX 1024
+/* The window of learn_max_per_hour, in ms. */
+#define LEARN_WINDOW_MS (3600 * 1000ULL)
+/* Longest host name (DNS) and address kept. */
+#define LEARN_HOST_MAX 255
+#define LEARN_ADDR_MAX 63
+
+/* What taught one learned route. */
+struct learn_record {
+    char pattern[DSN_PATTERN_MAX + 1];
+    char route[ROUTES_NAME_MAX + 1];
+    char host[LEARN_HOST_MAX + 1];
+    char addr[LEARN_ADDR_MAX + 1];
+    char cls[64];
+    char *text;
+    size_t text_len;
+    uint64_t expire_ms;
+};
+
+struct learn {
+    struct overrides *view;
+    struct redis_client *rc;
+    uint64_t *window; /* when the learned writes of the last hour were made, oldest first */
+    size_t nwindow, capwindow;
+    struct learn_record *records; /* oldest first */
+    size_t nrecords;
+    char *answer; /* the last "OK" data, SOCKMAP_REPLY_MAX bytes */
+    struct log_limit bound_limit, pattern_limit, store_limit, match_limit;
+};
+
+/* A new learner (see learn.h). */
+struct learn *learn_new(struct overrides *view, struct redis_client *rc)
+{
+    struct learn *l = calloc(1, sizeof(*l));
+
+    if (l == NULL)
+        return NULL;
+    l->view = view;
+    l->rc = rc;
+    l->answer = malloc(SOCKMAP_REPLY_MAX);
+    l->records = calloc(LEARN_RECORDS_MAX, sizeof(*l->records));
+    if (l->answer == NULL || l->records == NULL) {
+        learn_free(l);
+        return NULL;
+    }
+    return l;
+}
+
+/* Free a learner; accepts NULL. */
+void learn_free(struct learn *l)
+{
+    size_t i;
+
+    if (l == NULL)
+        return;
+    for (i = 0; i < l->nrecords; i++)
+        free(l->records[i].text);
+    free(l->records);
+    free(l->window);
+    free(l->answer);
+    free(l);
+}
+
+/* The Redis client to write through. */
+void learn_set_redis(struct learn *l, struct redis_client *rc)
+{
+    l->rc = rc;
+}
+
+/* Log a rate-limited warning "what: why" (at most one a second, the rest counted). */
+static void learn_log_limited(struct log_limit *lim, const char *what, const char *why)
+{
+    unsigned long quiet;
+
+    if (!log_limit_pass(lim, time(NULL), &quiet))
+        return;
+    if (quiet)
+        log_warn("dsn: %s: %s (and %lu more like it not logged)", what, why, quiet);
+    else
+        log_warn("dsn: %s: %s", what, why);
+}
+
+/* Whether class cls is one of the classes that change routes (cfg->learn). */
+static int learn_class_on(const struct cfg *cfg, const char *cls)
+{
+    size_t i;
+
+    for (i = 0; i < cfg->nlearn; i++)
+        if (strcmp(cfg->learn[i], cls) == 0)
+            return 1;
+    return 0;
+}
+
+/* Length of s[0..len) without one trailing dot. */
+static size_t learn_nodot(const char *s, size_t len)
+{
+    return len > 0 && s[len - 1] == '.' ? len - 1 : len;
+}
+
+/* Whether a[0..alen) and b[0..blen) are the same IP address (both literals), 1 or 0. */
+static int learn_same_ip(const char *a, size_t alen, const char *b, size_t blen)
+{
+    char sa[INET6_ADDRSTRLEN + 1], sb[INET6_ADDRSTRLEN + 1];
+    unsigned char ba[16], bb[16];
+    int fa, fb;
+
+    if (alen == 0 || blen == 0 || alen >= sizeof(sa) || blen >= sizeof(sb))
+        return 0;
+    memcpy(sa, a, alen);
+    sa[alen] = '\0';
+    memcpy(sb, b, blen);
+    sb[blen] = '\0';
+    fa = inet_pton(AF_INET, sa, ba) == 1 ? AF_INET : inet_pton(AF_INET6, sa, ba) == 1 ? AF_INET6 : 0;
+    fb = inet_pton(AF_INET, sb, bb) == 1 ? AF_INET : inet_pton(AF_INET6, sb, bb) == 1 ? AF_INET6 : 0;
+    return fa != 0 && fa == fb && memcmp(ba, bb, fa == AF_INET ? 4 : 16) == 0;
+}
+
+/* Whether the rejecting host is the nexthop of result (see learn.h). */
+int learn_is_nexthop(const char *result, const char *name, size_t name_len, const char *addr,
+                     size_t addr_len)
+{
+    const char *nh = strchr(result, ':'), *end;
+    size_t len;
+
+    if (nh == NULL)
+        return 0;
+    nh++;
+    if (*nh == '[') {
+        nh++;
+        if ((end = strchr(nh, ']')) == NULL)
+            return 0;
+        if (end - nh > 5 && strncasecmp(nh, "ipv6:", 5) == 0)
+            nh += 5;
+    } else {
+        end = nh + strcspn(nh, ":, \t");
+    }
+    len = learn_nodot(nh, (size_t)(end - nh));
+    name_len = learn_nodot(name, name_len);
+    if (len == 0)
+        return 0;
+    if (len == name_len && strncasecmp(nh, name, len) == 0)
+        return 1;
+    return learn_same_ip(nh, len, addr, addr_len);
+}
+
+/* Drop the window's writes older than an hour; 1 when one more is allowed under max. */
+static int learn_window_room(struct learn *l, uint64_t now_ms, unsigned max)
+{
+    size_t old = 0;
+
+    while (old < l->nwindow && l->window[old] + LEARN_WINDOW_MS <= now_ms)
+        old++;
+    if (old > 0) {
+        memmove(l->window, l->window + old, (l->nwindow - old) * sizeof(*l->window));
+        l->nwindow -= old;
+    }
+    return l->nwindow < max;
+}
+
+/* Count a write in the window (it is under the bound: learn_window_room said so). */
+static void learn_window_add(struct learn *l, uint64_t now_ms)
+{
+    uint64_t *w;
+    size_t cap;
+
+    if (l->nwindow == l->capwindow) {
+        cap = l->capwindow ? 2 * l->capwindow : 32;
+        if ((w = realloc(l->window, cap * sizeof(*w))) == NULL)
+            return; /* not counted: the bound is kept loosely rather than failing the lookup */
+        l->window = w;
+        l->capwindow = cap;
+    }
+    l->window[l->nwindow++] = now_ms;
+}
+
+/* Copy s[0..len) into dst[0..size) as a cut, NUL-terminated string. */
+static void learn_copy(char *dst, size_t size, const char *s, size_t len)
+{
+    if (len >= size)
+        len = size - 1;
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+}
+
+/* Remember what taught pattern (for explain); the oldest record goes when full. */
+static void learn_remember(struct learn *l, const char *pattern, const char *route,
+                           const struct dsn_key *k, const char *cls, uint64_t expire_ms)
+{
+    struct learn_record *r;
+    size_t tlen = k->text_len < LEARN_TEXT_MAX ? k->text_len : LEARN_TEXT_MAX;
+    size_t i;
+
+    for (i = 0; i < l->nrecords && strcmp(l->records[i].pattern, pattern) != 0; i++)
+        ;
+    if (i == l->nrecords && l->nrecords == LEARN_RECORDS_MAX)
+        i = 0; /* the oldest */
+    if (i < l->nrecords) {
+        free(l->records[i].text);
+        memmove(&l->records[i], &l->records[i + 1], (l->nrecords - i - 1) * sizeof(*r));
+        l->nrecords--;
+    }
+    r = &l->records[l->nrecords];
+    memset(r, 0, sizeof(*r));
+    if ((r->text = malloc(tlen + 1)) == NULL)
+        return;
+    memcpy(r->text, k->text, tlen);
+    r->text[tlen] = '\0';
+    r->text_len = tlen;
+    learn_copy(r->pattern, sizeof(r->pattern), pattern, strlen(pattern));
+    learn_copy(r->route, sizeof(r->route), route, strlen(route));
+    learn_copy(r->host, sizeof(r->host), k->host, k->host_len);
+    learn_copy(r->addr, sizeof(r->addr), k->addr, k->addr_len);
+    learn_copy(r->cls, sizeof(r->cls), cls, strlen(cls));
+    r->expire_ms = expire_ms;
+    l->nrecords++;
+}
+
+/* Forget records of routes expired by now_ms. */
+void learn_expire(struct learn *l, uint64_t now_ms)
+{
+    size_t i, o = 0;
+
+    for (i = 0; i < l->nrecords; i++) {
+        if (l->records[i].expire_ms <= now_ms)
+            free(l->records[i].text);
+        else
+            l->records[o++] = l->records[i];
+    }
+    l->nrecords = o;
+}
+
+/* Whether the view holds a live override for exactly pattern. */
+static int learn_exists(const struct learn *l, const char *pattern, uint64_t now_ms)
+{
+    const char *value;
+    size_t vlen;
+    uint64_t at;
+
+    return overrides_get(l->view, pattern, strlen(pattern), &value, &vlen, &at) &&
+           (at == 0 || at > now_ms);
+}
+
+/*
+ * Store the learned route: Redis (queued, in sync only) and the view at once, or the view
+ * alone in memory mode. 0, or -1 (logged, rate-limited): nothing stored.
+ */
+static int learn_store(struct learn *l, const struct cfg *cfg, const char *pattern,
+                       const struct dsn_key *k, const char *cls, uint64_t now_ms, int64_t now_s)
+{
+    struct redis_learned rl;
+    uint64_t expire = now_ms + (uint64_t)cfg->learn_ttl_s * 1000;
+    char err[512], what[DSN_PATTERN_MAX + 64];
+
+    snprintf(what, sizeof(what), "route for %s not learned", pattern);
+    if (l->rc != NULL) {
+        memset(&rl, 0, sizeof(rl));
+        rl.pattern = pattern;
+        rl.pattern_len = strlen(pattern);
+        rl.route = cfg->learn_route;
+        rl.ttl_s = cfg->learn_ttl_s;
+        rl.text = k->text;
+        rl.text_len = k->text_len;
+        rl.host = k->host;
+        rl.host_len = k->host_len;
+        rl.cls = cls;
+        rl.time = now_s;
+        if (redis_client_learn(l->rc, &rl, err, sizeof(err)) < 0) {
+            learn_log_limited(&l->store_limit, what, err);
+            return -1;
+        }
+    }
+    /* in force now: the invalidation that follows the SET brings Redis's TTL */
+    if (overrides_set(l->view, pattern, strlen(pattern), cfg->learn_route,
+                      strlen(cfg->learn_route), expire) < 0) {
+        learn_log_limited(&l->store_limit, what, "out of memory");
+        return -1;
+    }
+    learn_remember(l, pattern, cfg->learn_route, k, cls, expire);
+    return 0;
+}
+
+/* Log the one line of a learned route (everything from the peer escaped). */
+static void learn_log(const struct cfg *cfg, const char *pattern, const struct dsn_key *k,
+                      const char *cls)
+{
+    char host[LEARN_HOST_MAX * 4 + 8], addr[LEARN_ADDR_MAX * 4 + 8], ecls[256], text[2048];
+
+    log_escape(host, sizeof(host), k->host, k->host_len);
+    log_escape(addr, sizeof(addr), k->addr, k->addr_len);
+    log_escape(ecls, sizeof(ecls), cls, strlen(cls));
+    log_escape(text, sizeof(text), k->text, k->text_len);
+    log_info("learned route %s for %s from %s[%s] (class %s): %s", cfg->learn_route, pattern, host,
+             addr, ecls, text);
+}
+
+/* overrides_lookup_mx filter: only values that are a usable route under these routes. */
+static int learn_accept(const char *value, size_t len, void *arg)
+{
+    const char *result;
+    size_t rlen;
+    char err[8];
+
+    return routes_resolve(arg, value, len, &result, &rlen, err, sizeof(err)) >= 0;
+}
+
+/* Whether the MX overrides, evaluated now for the rejecting host, give learn_route. */
+static int learn_in_force(const struct learn *l, const struct cfg *cfg, const struct dsn_key *k,
+                          uint64_t now_ms)
+{
+    char host[LEARN_HOST_MAX + 1], err[8];
+    const char *hosts[1] = {host}, *result;
+    struct override_hit hit;
+    size_t i, n = learn_nodot(k->host, k->host_len), rlen;
+
+    if (n > LEARN_HOST_MAX)
+        return 0;
+    for (i = 0; i < n; i++)
+        host[i] = (char)(k->host[i] >= 'A' && k->host[i] <= 'Z' ? k->host[i] + 32 : k->host[i]);
+    host[n] = '\0';
+    if (overrides_lookup_mx(l->view, hosts, 1, now_ms, learn_accept, cfg->routes, &hit) != 1)
+        return 0;
+    if (routes_resolve(cfg->routes, hit.value, hit.value_len, &result, &rlen, err, sizeof(err)) !=
+        1)
+        return 0;
+    return rlen == strlen(cfg->learn_result) && memcmp(result, cfg->learn_result, rlen) == 0;
+}
+
+/*
+ * The learning part of the dsn map: 1 when the route for the rejecting host is learned
+ * now or already there (pattern filled), 0 when it is not (the status stays).
+ */
+static int learn_route(struct learn *l, const struct snapshot *snap, const struct dsn_key *k,
+                       uint64_t now_ms, int64_t now_s, char *pattern, size_t psize)
+{
+    const struct cfg *cfg = snapshot_cfg(snap);
+    struct sig_hit hit;
+    char err[256], what[LEARN_HOST_MAX * 4 + 64], esc[LEARN_HOST_MAX * 4 + 8];
+    int rc;
+
+    if (cfg->learn_result == NULL || cfg->nlearn == 0)
+        return 0;
+    rc = sigs_match(snapshot_sigs(snap), k->reply, k->reply_len, &hit);
+    if (rc < 0)
+        learn_log_limited(&l->match_limit, "signature matching failed", "status left unchanged");
+    if (rc != 1 || !learn_class_on(cfg, hit.cls))
+        return 0;
+    if (learn_is_nexthop(cfg->learn_result, k->host, k->host_len, k->addr, k->addr_len))
+        return 0; /* the smarthost itself refused: routing to it again cannot help */
+    log_escape(esc, sizeof(esc), k->host, k->host_len);
+    if (dsn_learn_pattern(k->host, k->host_len, cfg->learn_scope_host, pattern, psize, err,
+                          sizeof(err)) < 0) {
+        snprintf(what, sizeof(what), "no route learned from host %s", esc);
+        learn_log_limited(&l->pattern_limit, what, err);
+        return 0;
+    }
+    if (learn_exists(l, pattern, now_ms))
+        return 1; /* never overwritten; whether it is ours is for learn_in_force */
+    if (!learn_window_room(l, now_ms, cfg->learn_max_per_hour)) {
+        snprintf(what, sizeof(what), "route for %s not learned", pattern);
+        learn_log_limited(&l->bound_limit, what, "learn_max_per_hour reached");
+        return 0;
+    }
+    if (learn_store(l, cfg, pattern, k, hit.cls, now_ms, now_s) < 0)
+        return 0;
+    learn_window_add(l, now_ms);
+    learn_log(cfg, pattern, k, hit.cls);
+    stats_learned(hit.cls);
+    return 1;
+}
+
+/* The dsn map (see learn.h). */
+int learn_dsn(struct learn *l, const struct snapshot *snap, const char *key, size_t klen,
+              uint64_t now_ms, int64_t now_s, const char **data, size_t *len)
+{
+    const struct cfg *cfg = snapshot_cfg(snap);
+    char pattern[DSN_PATTERN_MAX + 1];
+    struct dsn_key k;
+    size_t n;
+
+    if (dsn_key_parse(key, klen, &k) < 0)
+        return 0;
+    if (!learn_route(l, snap, &k, now_ms, now_s, pattern, sizeof(pattern)))
+        return 0;
+    if (k.status_len == 0 || k.status[0] != '5' || !learn_in_force(l, cfg, &k, now_ms))
+        return 0;
+    n = dsn_defer_text(&k, cfg->learn_route, pattern, l->answer, SOCKMAP_REPLY_MAX);
+    if (n == 0)
+        return 0;
+    *data = l->answer;
+    *len = n < SOCKMAP_REPLY_MAX ? n : SOCKMAP_REPLY_MAX - 1;
+    return 1;
+}
+
+/* What taught the learned route that decided dec (see learn.h). */
+size_t learn_explain(const struct learn *l, const struct decision *dec, uint64_t now_ms, char *buf,
+                     size_t size)
+{
+    const struct override_hit *o = &dec->override;
+    const struct learn_record *r = NULL;
+    char text[512], cls[128], host[LEARN_HOST_MAX * 4 + 8], addr[LEARN_ADDR_MAX * 4 + 8];
+    size_t i;
+    int n;
+
+    if (l == NULL || dec->source != DECIDE_SRC_MX_OVERRIDE || dec->answer != DECIDE_FOUND)
+        return 0;
+    for (i = 0; i < l->nrecords && r == NULL; i++)
+        if (strlen(l->records[i].pattern) == o->pattern_len &&
+            memcmp(l->records[i].pattern, o->pattern, o->pattern_len) == 0)
+            r = &l->records[i];
+    if (r == NULL || r->expire_ms <= now_ms || strlen(r->route) != o->value_len ||
+        memcmp(r->route, o->value, o->value_len) != 0)
+        return 0;
+    log_escape(text, sizeof(text), r->text, r->text_len);
+    log_escape(cls, sizeof(cls), r->cls, strlen(r->cls));
+    log_escape(host, sizeof(host), r->host, strlen(r->host));
+    log_escape(addr, sizeof(addr), r->addr, strlen(r->addr));
+    n = snprintf(buf, size, "; learned from %s[%s] (class %s): %s", host, addr, cls, text);
+    return n < 0 ? 0 : (size_t)n;
+}

@@ -1,0 +1,62 @@
+#!/bin/bash
+# dsn-acl.sh - the Redis grants the dsn map needs (README "Fleet topology"): with +set
+# +hset +expire the route is learned; without them Redis refuses the write, policyd logs
+# it, drops the route from its view and leaves the next rejections unchanged (a message is
+# never deferred again and again by a route that was never stored).
+. "$top_srcdir/tests/integration/redis-lib.sh"
+. "$top_srcdir/tests/integration/dsn-lib.sh"
+
+redis_start C --requirepass 'sekrit-pass'
+R="redis-cli -p $C_PORT --no-auth-warning -a sekrit-pass"
+# the README's ACL line, and the same without its last line (read only)
+$R acl setuser policyd on '>acl-pw' '~policyd:*' '&__redis__:invalidate' -@all +auth +hello \
+    +select +ping +scan +get +pttl +subscribe +client'|id' +client'|tracking' \
+    +set +hset +expire >/dev/null
+$R acl setuser reader on '>acl-pw' '~policyd:*' '&__redis__:invalidate' -@all +auth +hello \
+    +select +ping +scan +get +pttl +subscribe +client'|id' +client'|tracking' >/dev/null
+printf 'acl-pw\n' >"$T/acl.pw"
+chmod 600 "$T/acl.pw"
+dsn_sigs
+conf() {
+    write_conf <<EOF2
+redis = tcp:127.0.0.1:$C_PORT
+redis_username = $1
+redis_password_file = $T/acl.pw
+signatures = $T/t.sig
+rules = $T/empty.rules
+route.smarthost = smtp:[relay.pdtest]:587
+default_route = smtp:
+EOF2
+}
+
+# --- read only: refused, logged, not deferred again ---------------------------------------
+conf reader
+start_policyd
+ok $? "policyd starts as the read-only ACL user"
+t=$(sm_wait user@a.pdtest "OK smtp:" 3000)
+ok $? "the overrides are loaded ($t)"
+key=$(ptr_key gmail-smtp-in.l.google.com 127.0.0.1)
+dsn "$key" >/dev/null
+wait_for 3000 "the refusal to be logged" log_has "$T/policyd.log" \
+    "learned override policyd:route:mx:.google.com not stored: SET failed: NOPERM"
+ok $? "Redis refuses the write: logged with its reason"
+is "$($R exists policyd:route:mx:.google.com)" 0 "  Redis holds nothing"
+is "$(dsn "$key")" "NOTFOUND " "the next rejection: status unchanged (no route, no deferral)"
+grep -q -F "route for mx:.google.com not learned: Redis refused the last learned write" "$T/policyd.log"
+ok $? "  logged: not learned while Redis refuses writes"
+stop_policyd
+ok $? "policyd stops"
+
+# --- the README's grants: learned -----------------------------------------------------------
+conf policyd
+start_policyd
+ok $? "policyd starts as the ACL user of the README"
+t=$(sm_wait user@a.pdtest "OK smtp:" 3000)
+ok $? "the overrides are loaded ($t)"
+is "$(dsn "$key")" "$(defer_of "$key" smarthost mx:.google.com)" "a PTR rejection: learned, deferred"
+is "$($R get policyd:route:mx:.google.com)" smarthost "  Redis holds the route"
+wait_for 3000 "the learned: record" test "$($R hget policyd:learned:mx:.google.com class)" = ptr
+ok $? "  and its learned: record"
+stop_policyd
+ok $? "policyd stops"
+done_testing

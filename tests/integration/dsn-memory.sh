@@ -1,0 +1,56 @@
+#!/bin/bash
+# dsn-memory.sh - the dsn map without Redis (SPEC 8): the route is learned into the daemon's
+# own memory, the transport map of a recipient whose MX is under the learned pattern then
+# answers the smarthost route, explain says it was learned, and it expires with learn_ttl.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/dns-lib.sh"
+. "$top_srcdir/tests/integration/dsn-lib.sh"
+
+dns_start <<'ZONE'
+gm.pdtest 300 IN MX 5 gmail-smtp-in.l.google.com.
+ZONE
+dsn_sigs
+echo ".lit.pdtest direct" >"$T/lit.rules"
+write_conf <<EOF2
+signatures = $T/t.sig
+rules = $T/lit.rules
+route.smarthost = smtp:[relay.pdtest]:587
+route.direct = smtp:[direct.pdtest]
+default_route = smtp:
+dns_resolver = 127.0.0.1@$DNS_PORT
+learn_ttl = 3s
+log_lookups = yes
+EOF2
+start_policyd
+ok $? "policyd starts without redis"
+is "$(tsm user@gm.pdtest)" "OK smtp:" "before: the default route"
+is "$(tsm u@f0.lit.pdtest):$(dns_queries f0.lit.pdtest)" "OK smtp:[direct.pdtest]:0" \
+    "before: a literal rule decides without DNS (no MX override exists)"
+key=$(ptr_key gmail-smtp-in.l.google.com 127.0.0.1)
+is "$(dsn "$key")" "$(defer_of "$key" smarthost mx:.google.com)" "a PTR rejection: learned, deferred"
+is "$(learned_lines)" 1 "one learned-route line"
+grep -q -F 'map=dsn key=5.7.25 host gmail-smtp-in.l.google.com[127.0.0.1] said:' "$T/policyd.log"
+ok $? "log_lookups logs the dsn lookup"
+is "$(tsm user@gm.pdtest)" "OK smtp:[relay.pdtest]:587" "the transport map now routes Google-hosted mail via the smarthost"
+is "$(tsm u@f1.lit.pdtest):$(dns_queries f1.lit.pdtest)" "OK smtp:[direct.pdtest]:1" \
+    "  and every key needs its MX now (a learned route is an MX override)"
+got=$($PDCLIENT sockmap 127.0.0.1 "$PD_PORT" "explain user@gm.pdtest")
+case "$got" in *"(override route:mx:.google.com, ttl="*"; learned from gmail-smtp-in.l.google.com[127.0.0.1] (class ptr): host gmail-smtp-in.l.google.com[127.0.0.1] said: 550-5.7.25 "*) got=ok ;; esac
+is "$got" ok "explain says it was learned, and from what"
+is "$(dsn "$key")" "$(defer_of "$key" smarthost mx:.google.com)" "the same rejection again: deferred"
+is "$(learned_lines)" 1 "  not learned twice"
+wait_for 10000 "the learned route to expire" answer_is tsm user@gm.pdtest "OK smtp:"
+ok $? "the learned route expires with learn_ttl ($WAITED_MS ms)"
+# fresh_no_dns: a new domain under lit.pdtest is decided by its rule without an MX query
+FRESH=1
+fresh_no_dns() {
+    FRESH=$((FRESH + 1))
+    [ "$(tsm "u@f$FRESH.lit.pdtest")" = "OK smtp:[direct.pdtest]" ] &&
+        [ "$(dns_queries "f$FRESH.lit.pdtest")" = 0 ]
+}
+wait_for 5000 "the expired route to be purged" fresh_no_dns
+ok $? "  and is purged from memory: literal rules decide without DNS again ($WAITED_MS ms)"
+
+stop_policyd
+ok $? "policyd stops"
+done_testing
