@@ -31,6 +31,9 @@ is "$(dsn "$key")" "$(defer_of "$key" smarthost mx:.google.com)" "a PTR rejectio
 is "$(learned_lines)" 1 "one learned-route line"
 grep -q -F 'map=dsn key=5.7.25 host gmail-smtp-in.l.google.com[127.0.0.1] said:' "$T/policyd.log"
 ok $? "log_lookups logs the dsn lookup"
+is "$(dsn $'5.7.1 host evil\x01name[127.0.0.1] said: 550 x')" "NOTFOUND " "a key with a control byte: NOTFOUND"
+grep -q -F 'map=dsn key=5.7.1 host evil\x01name[127.0.0.1] said: 550 x answer=NOTFOUND' "$T/policyd.log"
+ok $? "  logged by log_lookups with the byte escaped"
 is "$(tsm user@gm.pdtest)" "OK smtp:[relay.pdtest]:587" "the transport map now routes Google-hosted mail via the smarthost"
 is "$(tsm u@f1.lit.pdtest):$(dns_queries f1.lit.pdtest)" "OK smtp:[direct.pdtest]:1" \
     "  and every key needs its MX now (a learned route is an MX override)"
