@@ -17,16 +17,15 @@ $R acl setuser reader on '>acl-pw' '~policyd:*' '&__redis__:invalidate' -@all +a
 printf 'acl-pw\n' >"$T/acl.pw"
 chmod 600 "$T/acl.pw"
 dsn_sigs
+PD_PORT=$(free_port) # write_conf runs in a pipeline (a subshell)
 conf() {
-    write_conf <<EOF2
-redis = tcp:127.0.0.1:$C_PORT
-redis_username = $1
-redis_password_file = $T/acl.pw
-signatures = $T/t.sig
-rules = $T/empty.rules
-route.smarthost = smtp:[relay.pdtest]:587
-default_route = smtp:
-EOF2
+    {
+        dsn_conf
+        echo "redis = tcp:127.0.0.1:$C_PORT"
+        echo "redis_username = $1"
+        echo "redis_password_file = $T/acl.pw"
+        echo "rules = $T/empty.rules"
+    } | write_conf
 }
 
 # --- read only: refused, logged, not deferred again ---------------------------------------

@@ -8,14 +8,13 @@
 redis_start D
 RC="redis-cli -p $D_PORT"
 dsn_sigs
-write_conf <<EOF2
-redis = tcp:127.0.0.1:$D_PORT
-signatures = $T/t.sig
-rules = $T/empty.rules
-route.smarthost = smtp:[relay.pdtest]:587
-default_route = smtp:
-learn_max_per_hour = 2
-EOF2
+PD_PORT=$(free_port) # write_conf runs in a pipeline (a subshell)
+{
+    dsn_conf
+    echo "redis = tcp:127.0.0.1:$D_PORT"
+    echo "rules = $T/empty.rules"
+    echo "learn_max_per_hour = 2"
+} | write_conf
 start_policyd
 ok $? "policyd starts"
 t=$(sm_wait user@a.pdtest "OK smtp:" 3000)

@@ -13,6 +13,18 @@ dsn_sigs() {
 SIG
 }
 
+# dsn_conf: the settings every dsn test shares (after dsn_sigs): the signatures, the
+# smarthost relay.pdtest:587 as learn_route's default "smarthost", a route "direct", and
+# default_route smtp: (the answer before anything is learned).
+dsn_conf() {
+    cat <<EOF2
+signatures = $T/t.sig
+route.smarthost = smtp:[relay.pdtest]:587
+route.direct = smtp:[direct.pdtest]
+default_route = smtp:
+EOF2
+}
+
 # ptr_key HOST ADDR [STATUS]: the key of Gmail's PTR rejection by HOST[ADDR] (as verified
 # on Postfix 3.7, see POSTFIX.md), status 5.7.25 unless given.
 ptr_key() {

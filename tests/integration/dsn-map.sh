@@ -18,15 +18,10 @@ dsn_sigs
 M_PORT=$(free_port)
 PD_PORT=$(free_port) # write_conf runs in a pipeline (a subshell) below
 base_conf() {
-    cat <<EOF2
-redis = tcp:127.0.0.1:$D_PORT
-signatures = $T/t.sig
-rules = $T/empty.rules
-route.smarthost = smtp:[relay.pdtest]:587
-route.direct = smtp:[direct.pdtest]
-default_route = smtp:
-dns_resolver = 127.0.0.1@$DNS_PORT
-EOF2
+    dsn_conf
+    echo "redis = tcp:127.0.0.1:$D_PORT"
+    echo "rules = $T/empty.rules"
+    echo "dns_resolver = 127.0.0.1@$DNS_PORT"
 }
 { base_conf; echo "metrics_listen = inet:127.0.0.1:$M_PORT"; } | write_conf
 start_policyd

@@ -11,16 +11,16 @@ gm.pdtest 300 IN MX 5 gmail-smtp-in.l.google.com.
 ZONE
 dsn_sigs
 echo ".lit.pdtest direct" >"$T/lit.rules"
-write_conf <<EOF2
-signatures = $T/t.sig
+PD_PORT=$(free_port) # write_conf runs in a pipeline (a subshell)
+{
+    dsn_conf
+    cat <<EOF2
 rules = $T/lit.rules
-route.smarthost = smtp:[relay.pdtest]:587
-route.direct = smtp:[direct.pdtest]
-default_route = smtp:
 dns_resolver = 127.0.0.1@$DNS_PORT
 learn_ttl = 3s
 log_lookups = yes
 EOF2
+} | write_conf
 start_policyd
 ok $? "policyd starts without redis"
 is "$(tsm user@gm.pdtest)" "OK smtp:" "before: the default route"
