@@ -5,6 +5,8 @@
  * dsn_init has loaded the suffix list.
  *
  * Decisions where the SPEC is silent:
+ *  - a key holding a NUL byte is malformed (Postfix never sends one, and the answer
+ *    repeats TEXT);
  *  - STATUS is [245].D{1,3}.D{1,3} followed by one space; "host " must follow it; NAME
  *    runs to the first '[' and ADDR to the next ']' (neither may be empty or hold a
  *    blank or a control byte), then exactly "] said: " or "] refused to talk to me: ";
@@ -121,19 +123,19 @@ int dsn_key_parse(const char *key, size_t len, struct dsn_key *out)
     size_t st, i, n;
 
     memset(out, 0, sizeof(*out));
-    if (key == NULL || (st = dsn_status(key, len)) == 0)
+    if (key == NULL || (st = dsn_status(key, len)) == 0 || memchr(key, '\0', len) != NULL)
         return -1;
     i = st + 1;
     if (!dsn_starts(key + i, len - i, "host "))
         return -1;
     i += 5;
     if ((n = dsn_field(key + i, len - i, '[')) == 0)
-        return -1;
+        goto fail;
     out->host = key + i;
     out->host_len = n;
     i += n + 1;
     if ((n = dsn_field(key + i, len - i, ']')) == 0)
-        return -1;
+        goto fail;
     out->addr = key + i;
     out->addr_len = n;
     i += n + 1;

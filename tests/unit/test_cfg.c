@@ -96,6 +96,19 @@ static const char *test_cfg_render(const struct cfg *c, const char *field)
         return TEST_STR(metrics_listen);
     else if (strcmp(field, "path") == 0)
         return TEST_STR(path);
+    else if (strcmp(field, "signatures") == 0)
+        return test_cfg_join(buf, sizeof(buf), c->signatures, c->nsignatures);
+    else if (strcmp(field, "learn") == 0)
+        snprintf(buf, sizeof(buf), "%zu:%s", c->nlearn,
+                 test_cfg_join(buf + 1024, sizeof(buf) - 1024, c->learn, c->nlearn));
+    else if (strcmp(field, "learn_route") == 0)
+        snprintf(buf, sizeof(buf), "%s -> %s", TEST_STR(learn_route), TEST_STR(learn_result));
+    else if (strcmp(field, "learn_ttl") == 0)
+        snprintf(buf, sizeof(buf), "%u", c->learn_ttl_s);
+    else if (strcmp(field, "learn_scope") == 0)
+        return c->learn_scope_host ? "host" : "domain";
+    else if (strcmp(field, "learn_max_per_hour") == 0)
+        snprintf(buf, sizeof(buf), "%u", c->learn_max_per_hour);
     else
         snprintf(buf, sizeof(buf), "(no field %s)", field);
 #undef TEST_STR
@@ -387,6 +400,33 @@ static const struct test_cfg_case test_cfg_cases[] = {
         "t.conf:1: log_lookups: \"maybe\" is not yes/no/true/false/on/off/1/0"),
     BAD("log_lookups = 2", "t.conf:1: log_lookups: \"2\" is not yes/no/true/false/on/off/1/0"),
     BAD("log_lookups =", "t.conf:1: log_lookups: \"\" is not yes/no/true/false/on/off/1/0"),
+    /* learning from delivery results (SPEC 8) */
+    OK("signatures = a.sig, /x/*.sig", "signatures", "a.sig|/x/*.sig"),
+    OK("signatures =", "signatures", ""),
+    OK("learn = ptr, reputation blocklist", "learn", "3:ptr|reputation|blocklist"),
+    OK("learn =", "learn", "0:"),
+    OK("learn = my-class_2", "learn", "1:my-class_2"),
+    BAD("learn = PTR", "t.conf:1: learn: \"PTR\": not a class ([a-z0-9_-]+, at most 32 bytes)"),
+    BAD("learn = ptr ptr", "t.conf:1: learn: \"ptr\" is listed twice"),
+    OK("learn_route = relay\nroute.relay = smtp:[r.example]", "learn_route",
+       "relay -> smtp:[r.example]"),
+    OK("learn_route = relay", "learn_route", "relay -> (null)"),
+    BAD("learn_route = smtp:[r.example]",
+        "t.conf:1: learn_route: \"smtp:[r.example]\": names a route (route.NAME), not a "
+        "transport(5) result"),
+    BAD("learn_route =", "t.conf:1: learn_route: needs a value"),
+    OK("learn_ttl = 90m", "learn_ttl", "5400"),
+    OK("learn_ttl = 30d", "learn_ttl", "2592000"),
+    OK("learn_ttl = 1", "learn_ttl", "1"),
+    BAD("learn_ttl = 1500ms", "t.conf:1: learn_ttl: \"1500ms\" is not whole seconds"),
+    BAD("learn_ttl = 31d", "t.conf:1: learn_ttl: \"31d\" is out of range 1s..30d"),
+    BAD("learn_ttl = 0", "t.conf:1: learn_ttl: \"0\" is out of range 1s..30d"),
+    OK("learn_scope = host", "learn_scope", "host"),
+    OK("learn_scope = Domain", "learn_scope", "domain"),
+    BAD("learn_scope = mx", "t.conf:1: learn_scope: \"mx\" is not one of domain|host"),
+    OK("learn_max_per_hour = 0", "learn_max_per_hour", "0"),
+    BAD("learn_max_per_hour = 100001",
+        "t.conf:1: learn_max_per_hour: \"100001\" is out of range 0..100000"),
     /* comments, blank lines, white space, line endings */
     OK("# only a comment\n\n   \n\t\n", "max_connections", "1024"),
     OK("max_connections=5#comment", "max_connections", "5"),
@@ -478,6 +518,12 @@ static void test_cfg_defaults(void)
         {"log_target", "syslog"},
         {"log_lookups", "0"},
         {"metrics_listen", "(null)"},
+        {"signatures", SYSCONFDIR "/policyd/signatures/*.sig"},
+        {"learn", "1:ptr"},
+        {"learn_route", "smarthost -> (null)"},
+        {"learn_ttl", "21600"},
+        {"learn_scope", "domain"},
+        {"learn_max_per_hour", "20"},
     };
     struct diag *d = diag_new();
     struct cfg *c = cfg_parse(TEST_CFG_FILE, "", 0, d);
@@ -536,6 +582,8 @@ static void test_cfg_relative(void)
         {"/etc/policyd/policyd.conf", "redis_password_file = redis.pass", "redis_password_file",
          "/etc/policyd/redis.pass"},
         {"/etc/policyd/policyd.conf", "pidfile = /run/x.pid", "pidfile", "/run/x.pid"},
+        {"/etc/policyd/policyd.conf", "signatures = a.sig /abs/b.sig", "signatures",
+         "/etc/policyd/a.sig|/abs/b.sig"},
     };
     size_t i;
 

@@ -20,6 +20,9 @@
     "address sending this message does not have a PTR record setup, or 550 5.7.25 Gmail does "   \
     "not accept messages from IPs with missing PTR records. - gsmtp (in reply to RCPT TO command)"
 
+/* A key that would parse but for its NUL byte. */
+#define S_NUL "5.7.1 host a.test[1.2.3.4] said: 550 x\0y"
+
 /* A key and what the parse gives: "-" refused, else "KIND|STATUS|HOST|ADDR|REPLY". */
 static const struct {
     const char *key, *want;
@@ -126,6 +129,8 @@ static void test_bounds(void)
     is_int((long long)good, (long long)(len - (strstr(TEST_GMAIL, "said: ") + 6 - TEST_GMAIL)),
            "every prefix with a reply parses, shorter ones do not");
     ok(dsn_key_parse(NULL, 0, &k) == -1, "NULL key refused");
+    ok(dsn_key_parse(S_NUL, sizeof(S_NUL) - 1, &k) == -1 && k.host == NULL,
+       "a key with a NUL byte is refused, no field left set");
 }
 
 /* Host name, scope, and the pattern or "!" for refused. */

@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "lines.h"
 #include "sig.h"
+#include "snapshot.h"
 #include "tap.h"
 
 #define S(x) x, sizeof(x) - 1
@@ -170,6 +171,9 @@ static void test_files_glob(void)
     snprintf(path, sizeof(path), "%s/*.none", dir);
     ok(sigs_add_files(s, path, d) == 0 && diag_warnings(d) == 1 && diag_errors(d) == 0,
        "a glob matching nothing is a warning: %s", test_diags(d, buf, sizeof(buf)));
+    snprintf(path, sizeof(path), "%s/no-such-dir/*.sig", dir);
+    ok(sigs_add_files(s, path, d) == 0 && diag_warnings(d) == 2 && diag_errors(d) == 0,
+       "a glob in a directory that does not exist is a warning too (nothing installed there)");
     snprintf(path, sizeof(path), "%s/missing.sig", dir);
     ok(sigs_add_files(s, path, d) == -1 && diag_errors(d) == 1, "a missing path is an error: %s",
        test_diags(d, buf, sizeof(buf)));
@@ -186,6 +190,99 @@ static void test_files_glob(void)
     diag_free(d);
 }
 
+/* Write text to dir/name; the path in path. */
+static void test_write(const char *dir, const char *name, const char *text, char *path,
+                       size_t size)
+{
+    FILE *f;
+
+    snprintf(path, size, "%s/%s", dir, name);
+    if ((f = fopen(path, "w")) == NULL)
+        abort();
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Build a snapshot of config text in dir: its diagnostics '|'-joined, "" when built. */
+static const char *test_build(const char *dir, const char *conf, char *buf, size_t size,
+                              size_t *nsigs)
+{
+    char path[512];
+    struct diag *d = diag_new();
+    struct snapshot *s;
+
+    test_write(dir, "policyd.conf", conf, path, sizeof(path));
+    s = snapshot_build(path, d);
+    test_diags(d, buf, size);
+    if (s == NULL)
+        snprintf(buf + strlen(buf), size - strlen(buf), "%sNO SNAPSHOT", buf[0] ? "|" : "");
+    *nsigs = s ? sigs_count(snapshot_sigs(s)) : 0;
+    snapshot_unref(s);
+    diag_free(d);
+    return buf;
+}
+
+/* The snapshot carries the signatures: errors keep it from being built, learn_route warns. */
+static void test_snapshot(void)
+{
+    char dir[] = "/tmp/test_sig_snap.XXXXXX", path[512], buf[2048], want[1024], conf[512];
+    size_t n = 99;
+    FILE *out;
+    char *text = NULL;
+    size_t tlen = 0;
+
+    if (mkdtemp(dir) == NULL)
+        abort();
+    test_write(dir, "empty.rules", "", path, sizeof(path));
+    test_write(dir, "good.sig", "/ptr/ ptr\n/x/ other\n", path, sizeof(path));
+    test_write(dir, "bad.sig", "/ok/ ptr\n/(/ ptr\n", path, sizeof(path));
+    is_str(test_build(dir, "rules = empty.rules\nsignatures = good.sig\n"
+                           "route.smarthost = smtp:[relay.example]\n", buf, sizeof(buf), &n),
+           "", "rules and signatures build, no diagnostic");
+    is_int((long long)n, 2, "  the snapshot holds the 2 signatures");
+    snprintf(want, sizeof(want),
+             "%s/policyd.conf: warning: learn_route smarthost is not a defined route: the dsn "
+             "map learns nothing", dir);
+    is_str(test_build(dir, "rules = empty.rules\nsignatures = good.sig\n", buf, sizeof(buf), &n),
+           want, "learn_route not defined: a warning, and the snapshot is built");
+    is_str(test_build(dir, "rules = empty.rules\nsignatures = good.sig\nlearn =\n", buf,
+                      sizeof(buf), &n),
+           "", "learn = (nothing): no warning");
+    is_str(test_build(dir, "rules = empty.rules\nsignatures =\n", buf, sizeof(buf), &n), "",
+           "no signatures: no warning");
+    ok(n == 0, "  and an empty set (never NULL)");
+    snprintf(want, sizeof(want), "%s/bad.sig:2: bad regex /(/: missing closing parenthesis at "
+             "offset 1|NO SNAPSHOT", dir);
+    is_str(test_build(dir, "rules = empty.rules\nsignatures = good.sig bad.sig\n"
+                           "route.smarthost = smtp:\n", buf, sizeof(buf), &n),
+           want, "a bad signature file: FILE:LINE, no snapshot");
+    snprintf(want, sizeof(want), "%s/none.sig: cannot open: No such file or directory|NO SNAPSHOT",
+             dir);
+    is_str(test_build(dir, "rules = empty.rules\nsignatures = none.sig\n", buf, sizeof(buf), &n),
+           want, "a missing plain path is an error");
+    /* policyd -t: the rules' line unchanged, then the signatures' line */
+    snprintf(conf, sizeof(conf), "rules = empty.rules\nsignatures = good.sig, %s/*.sig\n"
+             "route.smarthost = smtp:\n", dir);
+    test_write(dir, "bad.sig", "/ok/ ptr\n", path, sizeof(path));
+    test_write(dir, "policyd.conf", conf, path, sizeof(path));
+    if ((out = open_memstream(&text, &tlen)) == NULL)
+        abort();
+    is_int(snapshot_check(path, out, out), 0, "snapshot_check passes");
+    fclose(out);
+    is_str(text, "0 rules from 1 files, 1 routes\n5 signatures from 3 files\n",
+           "it prints the rules' summary, then the signatures' (good.sig twice: 2 + 1 + 2)");
+    free(text);
+    snprintf(path, sizeof(path), "%s/empty.rules", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/good.sig", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/bad.sig", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/policyd.conf", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* Replies no shipped signature may match: plain failures that are not about the sender. */
 static const char *const test_plain[] = {
     "550 5.1.1 <x@y.example>: Recipient address rejected: User unknown",
@@ -199,6 +296,8 @@ static const char *const test_plain[] = {
     "451 4.3.0 Temporary lookup failure",
     "550 5.2.1 The email account that you tried to reach is disabled.",
     "421 4.4.2 mx.example.test Error: timeout exceeded",
+    /* an address that holds "4.7.25 ": the RFC 7372 code counts only right after the reply code */
+    "451 4.3.0 backend 10.4.7.25 not responding, try again later",
 };
 
 /* Check one "# sample:" of the shipped file against its signature line; 0 or 1 (failed). */
@@ -293,6 +392,7 @@ int main(void)
     test_syntax();
     test_match();
     test_files_glob();
+    test_snapshot();
     test_shipped();
     return done_testing();
 }
