@@ -2,6 +2,7 @@
 #ifndef POLICYD_TESTUTIL_H
 #define POLICYD_TESTUTIL_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,24 @@ static __attribute__((unused)) struct snapshot *test_snapshot_build(const char *
     unlink(cpath);
     rmdir(dir);
     return snap;
+}
+
+/* Remove the temporary folder dir and the files in it (one level, as the tests make them). */
+static void __attribute__((unused)) test_rmdir_files(const char *dir)
+{
+    char path[4096];
+    struct dirent *e;
+    DIR *dh = opendir(dir);
+
+    while (dh != NULL && (e = readdir(dh)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (dh != NULL)
+        closedir(dh);
+    rmdir(dir);
 }
 
 #endif

@@ -16,6 +16,7 @@
 #include "sig.h"
 #include "snapshot.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define S(x) x, sizeof(x) - 1
 
@@ -181,11 +182,7 @@ static void test_files_glob(void)
            strcmp(hit.cls, "first") == 0 && sigs_file_count(s) == 2,
        "files of a glob are read in lexical order (10-a before 20-b)");
     ok(sigs_add_files(s, dir, d) == -1, "a directory is refused");
-    snprintf(path, sizeof(path), "%s/10-a.sig", dir);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/20-b.sig", dir);
-    unlink(path);
-    rmdir(dir);
+    test_rmdir_files(dir);
     sigs_free(s);
     diag_free(d);
 }
@@ -272,15 +269,7 @@ static void test_snapshot(void)
     is_str(text, "0 rules from 1 files, 1 routes\n5 signatures from 3 files\n",
            "it prints the rules' summary, then the signatures' (good.sig twice: 2 + 1 + 2)");
     free(text);
-    snprintf(path, sizeof(path), "%s/empty.rules", dir);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/good.sig", dir);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/bad.sig", dir);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/policyd.conf", dir);
-    unlink(path);
-    rmdir(dir);
+    test_rmdir_files(dir);
 }
 
 /* Replies no shipped signature may match: plain failures that are not about the sender. */
