@@ -140,7 +140,7 @@ static void main_built_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct main_runtime *rt = arg;
     struct main_build *b = NULL;
-    char summary[128];
+    char summary[128], sigs[128];
 
     if (read(fd, &b, sizeof(b)) != (ssize_t)sizeof(b))
         return;
@@ -157,11 +157,12 @@ static void main_built_cb(evutil_socket_t fd, short what, void *arg)
     } else {
         diag_log(b->diag); /* warnings */
         snapshot_summary(b->snap, summary, sizeof(summary));
+        snapshot_sig_summary(b->snap, sigs, sizeof(sigs));
         /* The Redis client borrows the routes: hand it the new ones before the old go. */
         if (rt->redis)
             redis_client_set_routes(rt->redis, snapshot_cfg(b->snap)->routes);
         server_swap(rt->srv, b->snap);
-        log_info("reloaded: %s", summary);
+        log_info("reloaded: %s; %s", summary, sigs);
     }
     stats_reload(b != NULL && b->snap != NULL, time(NULL));
     if (b != NULL) {
@@ -392,7 +393,7 @@ static int main_run(struct main_runtime *rt, int foreground)
     struct diag *d = diag_new();
     struct snapshot *snap = snapshot_build(rt->config_path, d);
     const struct cfg *cfg;
-    char err[512], summary[128];
+    char err[512], summary[128], sigs[128];
     int ready_fd = -1;
 
     diag_log(d);
@@ -403,6 +404,7 @@ static int main_run(struct main_runtime *rt, int foreground)
     }
     cfg = snapshot_cfg(snap);
     snapshot_summary(snap, summary, sizeof(summary));
+    snapshot_sig_summary(snap, sigs, sizeof(sigs));
     /* The public suffix list, read now: after the privilege drop it may be out of reach. */
     if (dsn_init(err, sizeof(err)) < 0)
         log_warn("%s; learn_scope = domain learns nothing", err);
@@ -454,7 +456,7 @@ static int main_run(struct main_runtime *rt, int foreground)
     if (metrics_start(rt->metrics, rt->base, rt->srv, cfg->redis ? rt->ov : NULL, rt->redis) < 0)
         goto fail;
     stats_started(time(NULL));
-    log_info("ready: %s", summary);
+    log_info("ready: %s; %s", summary, sigs);
     if (notify_send("READY=1") < 0)
         log_warn("NOTIFY_SOCKET: %s", strerror(errno));
     rt->ev_watchdog = notify_watchdog_start(rt->base);

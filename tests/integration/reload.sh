@@ -1,6 +1,6 @@
 #!/bin/bash
-# SIGHUP (SPEC 6): a changed rule file takes effect; a broken one is refused (FILE:LINE,
-# "reload failed") and the old answers stay; lookups under load across 20 reloads get
+# SIGHUP (SPEC 6): a changed rule file takes effect; a broken one (or a broken signature
+# file) is refused (FILE:LINE, "reload failed") and the old answers stay; lookups under load across 20 reloads get
 # only valid answers; a changed listener is logged as needing a restart; lookups during
 # a reload of 300,000 rules get only valid answers (how long the longest one waits:
 # make bench, "reload 1M rules under load").
@@ -20,8 +20,10 @@ rules_v() {  # rules_v ROUTE-FOR-flip.example [extra lines...]
     } >"$T/r.rules.tmp" && mv "$T/r.rules.tmp" "$T/r.rules"
 }
 rules_v route_a
+echo "/no PTR record/ ptr" >"$T/s.sig"
 write_conf <<EOF2
 rules = $T/r.rules, $T/more*.rules
+signatures = $T/s.sig
 route.route_a = $A
 route.route_b = $B
 route.route_c = $C
@@ -31,8 +33,9 @@ ok $? "policyd starts"
 is "$(pmq transport u@flip.example)" "$A" "before: flip.example -> route_a"
 
 rules_v route_b
-reload_policyd && grep -q "reloaded:" "$T/policyd.log"
-ok $? "SIGHUP after an edit: reloaded"
+reload_policyd && grep -q "reloaded: 2 rules from 1 files, 3 routes; 1 signatures from 1 files" \
+    "$T/policyd.log"
+ok $? "SIGHUP after an edit: reloaded (the log line counts rules and signatures)"
 is "$(pmq transport u@flip.example)" "$B" "after the edit: flip.example -> route_b"
 
 fails() { grep -c "reload failed" "$T/policyd.log"; }
@@ -55,6 +58,9 @@ echo "bad.example" >"$T/more1.rules"
 rules_v route_a
 broken_reload "error in a second file" "$T/more1.rules:1"
 rm -f "$T/more1.rules"
+printf '/no PTR record/ ptr\n/x/ PTR\n' >"$T/s.sig"
+broken_reload "bad signature class" "$T/s.sig:2"
+echo "/no PTR record/ ptr" >"$T/s.sig"
 rules_v route_a
 reload_policyd && [ "$(grep -c "reloaded:" "$T/policyd.log")" -eq 2 ]
 ok $? "fixed again: reloaded"
@@ -94,7 +100,7 @@ for i in 1 2 3; do
         *) ok 1 "load client $i: only valid answers, no errors" ;;
     esac
 done
-[ "$(grep -c "reload failed" "$T/policyd.log")" -eq 3 ]
+[ "$(grep -c "reload failed" "$T/policyd.log")" -eq 4 ]
 ok $? "no reload failed under load"
 
 # --- listen needs a restart ------------------------------------------------------------
