@@ -258,6 +258,8 @@ sink_start() {
 # A private Postfix instance in $T/postfix (config, queue, data, maillog), loopback
 # only, chroot off, smtpd on port $PF_SMTP_PORT, logging to $PF_LOG. Extra main.cf
 # settings come from standard input as "name = value" lines. lib_cleanup stops it.
+# With PF_WRAP set, the master starts under that command (e.g. "unshare --mount -- CMD"
+# to give Postfix a mount namespace of its own).
 pf_start() {
     local d=$T/postfix line
     need postfix postconf
@@ -293,7 +295,7 @@ EOF2
     postconf -c "$d" -F '*/*/chroot = n'
     PF_DIR=$d
     if ! postfix -c "$d" check >"$T/postfix-check.log" 2>&1 ||
-        ! postfix -c "$d" start >>"$T/postfix-check.log" 2>&1; then
+        ! ${PF_WRAP:-} postfix -c "$d" start >>"$T/postfix-check.log" 2>&1; then
         echo "# postfix did not start:"
         sed 's/^/#   /' "$T/postfix-check.log"
         return 1
