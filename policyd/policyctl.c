@@ -177,7 +177,7 @@ fail:
     return NULL;
 }
 
-/* The key PREFIX KIND PATTERN (KIND "route:" or "learned:"): a new string, NULL when out of memory. */
+/* The key PREFIX KIND PATTERN (KIND "route:" or "learned:"): a new string, NULL without memory. */
 static char *policyctl_key_kind(const struct cfg *cfg, const char *kind, const char *pattern,
                                 size_t plen)
 {
@@ -419,8 +419,7 @@ struct policyctl_record {
 
 /* Called by policyctl_scan per override found: pattern, value, PTTL (-1: none), record or NULL. */
 typedef int (*policyctl_each_fn)(void *arg, const char *pattern, size_t plen,
-                                 const redisReply *value, long long pttl,
-                                 const redisReply *record);
+                                 const redisReply *value, long long pttl, const redisReply *record);
 
 /* Sort helper for list output. */
 static int policyctl_cmp(const void *a, const void *b)
@@ -678,8 +677,8 @@ done:
 }
 
 /* One "PATTERN ROUTE [ttl=SECONDS] [learned: TEXT]" line of override list. */
-static int policyctl_list_line(void *arg, const char *pattern, size_t plen,
-                               const redisReply *value, long long pttl, const redisReply *record)
+static int policyctl_list_line(void *arg, const char *pattern, size_t plen, const redisReply *value,
+                               long long pttl, const redisReply *record)
 {
     char *line = NULL, text[POLICYCTL_TEXT_ESC];
     struct policyctl_record rec;
@@ -700,8 +699,7 @@ static int policyctl_list_line(void *arg, const char *pattern, size_t plen,
 
 /* One "PATTERN ROUTE [ttl=SECONDS] class=C host=H time=T text=TEXT" line of learned. */
 static int policyctl_learned_line(void *arg, const char *pattern, size_t plen,
-                                  const redisReply *value, long long pttl,
-                                  const redisReply *record)
+                                  const redisReply *value, long long pttl, const redisReply *record)
 {
     struct policyctl_record rec;
     char *line = NULL;
@@ -859,7 +857,10 @@ static int policyctl_explain(int fd, const char *address, char *buf, size_t bufs
     }
 }
 
-/* The PATTERN of the override key an explain answer p[0..len) names ("(override PREFIXroute:PATTERN, ..."), or 0. */
+/*
+ * The length of the PATTERN of the override key that the explain answer p[0..len) names
+ * ("(override PREFIXroute:PATTERN, ..."), *pattern pointing at it; 0 when it names none.
+ */
 static size_t policyctl_explain_pattern(const struct cfg *cfg, const char *p, size_t len,
                                         const char **pattern)
 {
