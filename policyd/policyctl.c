@@ -882,8 +882,9 @@ static size_t policyctl_explain_pattern(const struct cfg *cfg, const char *p, si
 
 /*
  * The learned record of the override an explain answer names: a new HGETALL reply, or NULL
- * when there is none. Redis is connected on first use (*rc); when it cannot be reached that
- * is said once (*tried) and the answers are printed without records.
+ * when there is none, or when the daemon's answer already says what taught the route (it
+ * does for the routes it learned itself). Redis is connected on first use (*rc); when it
+ * cannot be reached that is said once (*tried) and the answers are printed without records.
  */
 static redisReply *policyctl_query_record(const struct cfg *cfg, redisContext **rc, int *tried,
                                           const char *p, size_t len)
@@ -892,7 +893,7 @@ static redisReply *policyctl_query_record(const struct cfg *cfg, redisContext **
     size_t plen = policyctl_explain_pattern(cfg, p, len, &pattern);
     redisReply *r = NULL;
 
-    if (plen == 0 || cfg->redis == NULL)
+    if (plen == 0 || cfg->redis == NULL || memmem(p, len, "; learned from ", 15) != NULL)
         return NULL;
     if (*rc == NULL && !*tried) {
         *tried = 1;
@@ -1161,7 +1162,7 @@ static void policyctl_print_duration(double s)
 /* The lookups, decisions and duration lines. */
 static void policyctl_stats_lookups(const struct policyctl_scrape *sc)
 {
-    static const char *const maps[] = {"transport", "explain", "policy"};
+    static const char *const maps[] = {"transport", "explain", "policy", "dsn"};
     double count = policyctl_sum(sc, "policyd_lookup_duration_seconds_count", NULL, NULL);
     double sum = policyctl_sum(sc, "policyd_lookup_duration_seconds_sum", NULL, NULL);
     size_t i;
@@ -1175,7 +1176,11 @@ static void policyctl_stats_lookups(const struct policyctl_scrape *sc)
         }
         printf("\n");
     }
-    printf("%-12s ", "decided by");
+    printf("%-12s ", "learned");
+    policyctl_print_by(sc, "policyd_learned_total", "class", NULL, NULL);
+    if (policyctl_sum(sc, "policyd_learned_total", NULL, NULL) <= 0)
+        printf("none");
+    printf("\n%-12s ", "decided by");
     policyctl_print_by(sc, "policyd_decisions_total", "source", NULL, NULL);
     printf("\n%-12s ", "duration");
     if (count > 0) {

@@ -175,8 +175,10 @@ want="health       ok (HTTP 200)
 lookups      transport 15: notfound 2, found 9, temp 3, error 1
              explain 3: found 3
              policy 7: notfound 1, found 4, temp 2
+             dsn 0
+learned      none
 decided by   none 8, override 3, rule 10, default 4"
-is "$(head -5 "$T/stats1.out")" "$want" "policyctl stats: health, lookups by map and result, decisions"
+is "$(head -7 "$T/stats1.out")" "$want" "policyctl stats: health, lookups by map and result, learned, decisions"
 grep -q -E "^duration     mean [0-9.]+ [um]s, 50% under [0-9.]+ [um]s, 99% under ([0-9.]+ [um]s|over 1 s)\$" \
     "$T/stats1.out"
 ok $? "policyctl stats: the mean duration and two quantile bounds"
