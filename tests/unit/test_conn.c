@@ -69,8 +69,11 @@ static void test_init(void)
     base = event_base_new();
 }
 
-/* A new set with the test's decide hook. */
-static struct conn_set *test_set(void)
+/* A new set with the test's decide hook and the given dsn and explain hooks (may be NULL). */
+static struct conn_set *test_set_hooks(int (*dsn)(void *, struct snapshot *, const char *, size_t,
+                                                  const char **, size_t *),
+                                       size_t (*more)(void *, const struct decision *, char *,
+                                                      size_t))
 {
     struct conn_ctx ctx;
 
@@ -80,7 +83,15 @@ static struct conn_set *test_set(void)
     ctx.redis_prefix = "";
     ctx.snapshot = test_snapshot;
     ctx.decide = test_decide;
+    ctx.dsn = dsn;
+    ctx.explain_more = more;
     return conn_set_new(&ctx);
+}
+
+/* A new set with the test's decide hook only. */
+static struct conn_set *test_set(void)
+{
+    return test_set_hooks(NULL, NULL);
 }
 
 /* Let the loop run until nothing is ready. */
@@ -122,6 +133,63 @@ static void test_send(int fd, const char *s)
 {
     if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
         abort();
+}
+
+/* The dsn hook: a key starting with "5." is replaced by a deferral, anything else is not. */
+static int test_dsn(void *arg, struct snapshot *s, const char *key, size_t klen,
+                    const char **data, size_t *len)
+{
+    if (klen < 2 || memcmp(key, "5.", 2) != 0)
+        return 0;
+    *data = "4.7.25 deferred";
+    *len = 15;
+    return 1;
+}
+
+/* The explain hook: a word after every explanation. */
+static size_t test_explain_more(void *arg, const struct decision *dec, char *buf, size_t size)
+{
+    return (size_t)snprintf(buf, size, "; more");
+}
+
+/* dsn requests are answered at once, in order behind one that waits; explain gets more. */
+static void test_dsn_in_order(void)
+{
+    static const char head[] = "19:OK smtp:[a.example],18:OK 4.7.25 deferred,9:NOTFOUND ,";
+    struct conn_set *set = test_set_hooks(test_dsn, test_explain_more), *plain;
+    char out[4096];
+    int peer;
+
+    nheld = 0;
+    test_conn(set, &peer);
+    test_send(peer, "24:transport a@wait.example,"
+                    "10:dsn 5.7.25,"
+                    "14:dsn 2.0.0 Ok x,"
+                    "17:explain b@aol.com,");
+    test_spin();
+    is_int((long long)nheld, 1, "dsn: the transport request waits, the dsn requests do not");
+    is_int(test_read(peer, out, sizeof(out)), 0, "dsn: their answers are held behind it");
+    test_finish(0, "smtp:[a.example]");
+    test_spin();
+    test_read(peer, out, sizeof(out));
+    ok(strncmp(out, head, strlen(head)) == 0, "dsn: OK DATA and NOTFOUND in arrival order");
+    ok(strlen(out) > strlen(head) + 7 &&
+           strstr(out + strlen(head), ":OK smtp:[relay.example]:587 (rule ") != NULL &&
+           strcmp(out + strlen(out) - 7, "; more,") == 0,
+       "dsn: then explain, with the hook's words appended");
+    close(peer);
+    test_spin();
+    conn_set_free(set);
+
+    plain = test_set();
+    test_conn(plain, &peer);
+    test_send(peer, "10:dsn 5.7.25,");
+    test_spin();
+    test_read(peer, out, sizeof(out));
+    is_str(out, "9:NOTFOUND ,", "dsn without a hook: NOTFOUND");
+    close(peer);
+    test_spin();
+    conn_set_free(plain);
 }
 
 /* Socketmap: the third answer is ready first, then the second, then the first. */
@@ -352,6 +420,7 @@ int main(void)
     test_init();
     test_socketmap_out_of_order();
     test_policy_out_of_order();
+    test_dsn_in_order();
     test_queue_full();
     test_detach();
     test_drain();
