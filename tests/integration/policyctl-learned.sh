@@ -115,6 +115,14 @@ want=$(awk 'BEGIN { for (i = 0; i < 3000; i += 3)
         sort)
 is "$PC_RC:$(echo "$PC_OUT" | ttl_ok 5000)" "0:$want" "learned lists the 1000 learned of them"
 
+# exit codes (SPEC 1): usage and connection errors are 2
+pc $C learned extra
+is "$PC_RC:$PC_OUT" "2:" "learned with an argument: usage, exit 2"
+sed "s/^redis = .*/redis = tcp:127.0.0.1:1/" "$T/policyd.conf" >"$T/down.conf"
+pc -c "$T/down.conf" learned
+grep -q 'cannot connect' "$T/err"
+is "$PC_RC:$?" "2:0" "learned with Redis unreachable: exit 2 and the reason"
+
 # a Redis user that may not read the records: said, exit 2 (not a silent list without them)
 $R acl setuser lister on '>pw' '~*' -@all +auth +select +scan +get +pttl >/dev/null
 printf 'pw\n' >"$T/pw"
