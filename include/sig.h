@@ -6,6 +6,9 @@
 
 #include "diag.h"
 
+/* Longest CLASS word, in bytes. */
+#define SIGS_CLASS_MAX 32
+
 struct sigs;
 
 /* What matched: valid as long as the sigs object lives. */
@@ -15,6 +18,12 @@ struct sig_hit {
     unsigned line;
     const char *pattern; /* "/REGEX/FLAGS" as written */
 };
+
+/*
+ * Whether w[0..n) is a CLASS word: 1..SIGS_CLASS_MAX bytes of [a-z0-9_-] (signature
+ * files and the `learn` setting say classes the same way). 1 or 0.
+ */
+int sigs_class_ok(const char *w, size_t n);
 
 /* Returns a new, empty set (NULL on allocation failure). */
 struct sigs *sigs_new(void);

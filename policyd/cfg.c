@@ -52,6 +52,7 @@
 #include "lines.h"
 #include "dns.h"
 #include "log.h"
+#include "sig.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -63,7 +64,6 @@
 #define CFG_PATH_MAX 4096    /* bytes of a path in rules or redis_password_file */
 #define CFG_PREFIX_MAX 256   /* bytes of redis_prefix */
 #define CFG_ACCOUNT_MAX 64   /* bytes of a user or group name */
-#define CFG_CLASS_MAX 32     /* bytes of a class in learn (as in signature files) */
 #define CFG_BLANKS " \t"     /* white space within a line */
 #define CFG_LIST_SEPS ", \t" /* list separators */
 
@@ -443,10 +443,8 @@ static int cfg_check_abspath(struct cfg_state *st, const char *item, char *err, 
 /* Check a class word of learn: [a-z0-9_-]+, as signature files write them. */
 static int cfg_check_class(struct cfg_state *st, const char *item, char *err, size_t errsize)
 {
-    size_t len = strlen(item);
-
-    if (len > CFG_CLASS_MAX || strspn(item, "abcdefghijklmnopqrstuvwxyz0123456789_-") != len) {
-        cfg_err(err, errsize, "not a class ([a-z0-9_-]+, at most %d bytes)", CFG_CLASS_MAX);
+    if (!sigs_class_ok(item, strlen(item))) {
+        cfg_err(err, errsize, "not a class ([a-z0-9_-]+, at most %d bytes)", SIGS_CLASS_MAX);
         return -1;
     }
     return 0;

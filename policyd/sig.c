@@ -29,7 +29,6 @@
 #include "sig.h"
 
 #define SIGS_LINE_MAX 4096
-#define SIGS_CLASS_MAX 32
 #define SIGS_DIAG_MAX 100
 #define SIGS_FILE_SIZE_MAX ((size_t)16 << 20)
 #define SIGS_COUNT_MAX 100000
@@ -115,16 +114,23 @@ static size_t sigs_word(const char *w, size_t len)
     return n;
 }
 
-/* Check a CLASS word; 0, or -1 (reported). */
-static int sigs_check_class(struct sigs_ctx *ctx, const char *w, size_t n)
+/* Whether w[0..n) is a CLASS word. */
+int sigs_class_ok(const char *w, size_t n)
 {
-    char quoted[SIGS_QUOTE_MAX + 4];
     size_t i = 0;
 
     while (i < n && ((w[i] >= 'a' && w[i] <= 'z') || (w[i] >= '0' && w[i] <= '9') ||
                      w[i] == '_' || w[i] == '-'))
         i++;
-    if (n > 0 && n <= SIGS_CLASS_MAX && i == n)
+    return n > 0 && n <= SIGS_CLASS_MAX && i == n;
+}
+
+/* Check a CLASS word; 0, or -1 (reported). */
+static int sigs_check_class(struct sigs_ctx *ctx, const char *w, size_t n)
+{
+    char quoted[SIGS_QUOTE_MAX + 4];
+
+    if (sigs_class_ok(w, n))
         return 0;
     sigs_err(ctx, "bad CLASS \"%s\": a class is [a-z0-9_-]+, at most %d bytes",
              log_escape_file(quoted, sizeof(quoted), w, n), SIGS_CLASS_MAX);

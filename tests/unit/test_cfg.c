@@ -408,6 +408,10 @@ static const struct test_cfg_case test_cfg_cases[] = {
     OK("learn = my-class_2", "learn", "1:my-class_2"),
     BAD("learn = PTR", "t.conf:1: learn: \"PTR\": not a class ([a-z0-9_-]+, at most 32 bytes)"),
     BAD("learn = ptr ptr", "t.conf:1: learn: \"ptr\" is listed twice"),
+    OK("learn = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "learn", "1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+    BAD("learn = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "t.conf:1: learn: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\": not a class ([a-z0-9_-]+, at "
+        "most 32 bytes)"),
     OK("learn_route = relay\nroute.relay = smtp:[r.example]", "learn_route",
        "relay -> smtp:[r.example]"),
     OK("learn_route = relay", "learn_route", "relay -> (null)"),
