@@ -4,7 +4,9 @@
  * starting with OK/NOTFOUND/TEMP/PERM for socketmap, "action=..." LF LF for policy.
  * Each input runs twice: with every decision made at once, and with every other
  * decision deferred and finished later, newest first (as a DNS answer might come).
- * Both runs must give the same bytes: answers leave in arrival order. The set of
+ * Both runs must give the same bytes: answers leave in arrival order (the dsn map, which
+ * learns into a view of its own in the first run, answers the second the same: a route it
+ * learned is in force). The set of
  * connections must count one while the connection is open, none after, and no
  * request may be left waiting.
  */
@@ -22,6 +24,7 @@
 
 #include "conn.h"
 #include "decide.h"
+#include "learn.h"
 #include "log.h"
 #include "netstring.h"
 #include "snapshot.h"
@@ -36,6 +39,8 @@ static struct conn_set *fuzz_later; /* defers every other decision */
 static struct conn_req *fuzz_waiting[64];
 static size_t fuzz_nwaiting;
 static unsigned long fuzz_asked;
+static struct overrides *fuzz_view; /* what the dsn map learns (memory mode) */
+static struct learn *fuzz_learn;
 
 /* The snapshot for connections. */
 static struct snapshot *fuzz_snapshot(void *arg)
@@ -67,16 +72,37 @@ static void fuzz_finish_one(void)
     conn_req_done(req, &dec);
 }
 
-/* Build the connection sets over a small rule set, once. */
+/* The dsn map: learn into the fuzzer's own view, at a fixed time (both runs alike). */
+static int fuzz_dsn(void *arg, struct snapshot *snap, const char *key, size_t klen,
+                    const char **data, size_t *len)
+{
+    return learn_dsn(fuzz_learn, snap, key, klen, 1000000, 1000000, data, len);
+}
+
+/* Build the connection sets over a small rule set and two signatures, once. */
 static void fuzz_init(void)
 {
     struct conn_ctx ctx;
 
+    char sig[] = "/tmp/policyd-fuzz-sig.XXXXXX", conf[512];
+    int fd = mkstemp(sig);
+
+    if (fd < 0 || write(fd, "/PTR record/ ptr\n/reputation/ reputation\n", 41) != 41)
+        abort();
+    close(fd);
+    snprintf(conf, sizeof(conf),
+             "route.smarthost = smtp:[relay.example]:587\n"
+             "route.direct = smtp:\nmax_request_size = 1000\n"
+             "log_target = stderr\nsignatures = %s\nlearn = ptr, reputation\n",
+             sig);
     fuzz_snap = test_snapshot_build("aol.com smarthost\n.gmx.de direct\nu@web.de error:5.7.1 no\n"
                                     "/^yahoo\\./ retry:4.4.0 later\nx.example DUNNO\n",
-                                    "route.smarthost = smtp:[relay.example]:587\n"
-                                    "route.direct = smtp:\nmax_request_size = 1000\n"
-                                    "log_target = stderr\n");
+                                    conf);
+    unlink(sig);
+    fuzz_view = overrides_new();
+    if (fuzz_view == NULL || (fuzz_learn = learn_new(fuzz_view, NULL)) == NULL)
+        abort();
+    overrides_set_loaded(fuzz_view, 1);
     log_set_verbosity(-1);
     fuzz_base = event_base_new();
     if (fuzz_base == NULL)
@@ -86,6 +112,7 @@ static void fuzz_init(void)
     ctx.idle_timeout_ms = 300000;
     ctx.redis_prefix = "";
     ctx.snapshot = fuzz_snapshot;
+    ctx.dsn = fuzz_dsn;
     fuzz_now = conn_set_new(&ctx);
     ctx.decide = fuzz_decide;
     fuzz_later = conn_set_new(&ctx);
