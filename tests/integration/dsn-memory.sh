@@ -17,7 +17,7 @@ PD_PORT=$(free_port) # write_conf runs in a pipeline (a subshell)
     cat <<EOF2
 rules = $T/lit.rules
 dns_resolver = 127.0.0.1@$DNS_PORT
-learn_ttl = 3s
+learn_ttl = 8s
 log_lookups = yes
 EOF2
 } | write_conf
@@ -40,9 +40,11 @@ is "$(tsm u@f1.lit.pdtest):$(dns_queries f1.lit.pdtest)" "OK smtp:[direct.pdtest
 got=$($PDCLIENT sockmap 127.0.0.1 "$PD_PORT" "explain user@gm.pdtest")
 case "$got" in *"(override route:mx:.google.com, ttl="*"; learned from gmail-smtp-in.l.google.com[127.0.0.1] (class ptr): host gmail-smtp-in.l.google.com[127.0.0.1] said: 550-5.7.25 "*) got=ok ;; esac
 is "$got" ok "explain says it was learned, and from what"
+reload_policyd
+is "$(tsm user@gm.pdtest)" "OK smtp:[relay.pdtest]:587" "a reload (SIGHUP) keeps what was learned"
 is "$(dsn "$key")" "$(defer_of "$key" smarthost mx:.google.com)" "the same rejection again: deferred"
 is "$(learned_lines)" 1 "  not learned twice"
-wait_for 10000 "the learned route to expire" answer_is tsm user@gm.pdtest "OK smtp:"
+wait_for 15000 "the learned route to expire" answer_is tsm user@gm.pdtest "OK smtp:"
 ok $? "the learned route expires with learn_ttl ($WAITED_MS ms)"
 # fresh_no_dns: a new domain under lit.pdtest is decided by its rule without an MX query
 FRESH=1
