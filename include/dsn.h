@@ -12,7 +12,7 @@ enum dsn_kind { DSN_SAID, DSN_REFUSED }; /* "host N[A] said:" / "host N[A] refus
 /* One parsed delivery-status key (all pointers into the caller's key, not NUL-terminated). */
 struct dsn_key {
     const char *status;
-    size_t status_len; /* "5.7.25": class digit 2/4/5, then .D{1,3}.D{1,3} */
+    size_t status_len; /* "5.7.25": class digit 4/5, then .D{1,3}.D{1,3} */
     const char *text;
     size_t text_len; /* everything after "STATUS " (kept unchanged in answers) */
     const char *host;
@@ -28,13 +28,14 @@ struct dsn_key {
 /*
  * Load the public suffix list once per process (psl_latest(NULL), falling back to the
  * list built into libpsl). Call at start, before a privilege drop or chroot; 0, or -1
- * with the reason in err. dsn_learn_pattern calls it itself when nobody did.
+ * with the reason in err. dsn_learn_pattern calls it itself when nobody did. A failure
+ * is remembered: later calls return -1 at once with the same reason, loading nothing.
  */
 int dsn_init(char *err, size_t errsize);
 
 /*
  * Parse key[0..len) (the socketmap KEY of map dsn). 0, or -1 when it is not of either form
- * (successes, which carry no host, are -1 too). Bounded, never reads past len.
+ * (successes, status class 2, are -1 too, whatever their text). Bounded, never reads past len.
  */
 int dsn_key_parse(const char *key, size_t len, struct dsn_key *out);
 

@@ -7,7 +7,8 @@
  * Decisions where the SPEC is silent:
  *  - a key holding a NUL byte is malformed (Postfix never sends one, and the answer
  *    repeats TEXT);
- *  - STATUS is [245].D{1,3}.D{1,3} followed by one space; "host " must follow it; NAME
+ *  - STATUS is [45].D{1,3}.D{1,3} followed by one space (a success, class 2, is never
+ *    learned from, whatever its text says); "host " must follow it; NAME
  *    runs to the first '[' and ADDR to the next ']' (neither may be empty or hold a
  *    blank or a control byte), then exactly "] said: " or "] refused to talk to me: ";
  *  - the reply loses one trailing " (in reply to X command)" (X not empty); an empty
@@ -18,6 +19,8 @@
  *    is "unknown" (Postfix's name for a host without one);
  *  - the suffix list: whichever of the installed file and libpsl's built-in copy is
  *    newer (psl_latest), the built-in one when that fails; loaded once per process.
+ *    A failure is remembered: it is never tried again (a blocking file read) on the
+ *    request path, every domain-scope pattern is refused with the first reason.
  */
 #include "config.h"
 
@@ -32,21 +35,24 @@
 #define DSN_LABEL_MAX 63
 
 static const psl_ctx_t *dsn_psl; /* loaded once, kept for the life of the process */
+static char dsn_psl_error[256];  /* why loading failed (not empty: never tried again) */
 
-/* Load the public suffix list once. */
+/* Load the public suffix list once; a failure is remembered and never retried. */
 int dsn_init(char *err, size_t errsize)
 {
     if (dsn_psl != NULL)
         return 0;
-    dsn_psl = psl_latest(NULL);
-    if (dsn_psl == NULL)
-        dsn_psl = psl_builtin();
-    if (dsn_psl == NULL) {
-        snprintf(err, errsize, "cannot load the public suffix list (%s, or libpsl's own)",
-                 psl_dist_filename());
-        return -1;
+    if (dsn_psl_error[0] == '\0') {
+        dsn_psl = psl_latest(NULL);
+        if (dsn_psl == NULL)
+            dsn_psl = psl_builtin();
+        if (dsn_psl != NULL)
+            return 0;
+        snprintf(dsn_psl_error, sizeof(dsn_psl_error),
+                 "cannot load the public suffix list (%s, or libpsl's own)", psl_dist_filename());
     }
-    return 0;
+    snprintf(err, errsize, "%s", dsn_psl_error);
+    return -1;
 }
 
 /* Whether s[0..n) starts with the string lit. */
@@ -72,7 +78,7 @@ static size_t dsn_status(const char *key, size_t len)
 {
     size_t i, d;
 
-    if (len < 6 || (key[0] != '2' && key[0] != '4' && key[0] != '5') || key[1] != '.')
+    if (len < 6 || (key[0] != '4' && key[0] != '5') || key[1] != '.')
         return 0;
     i = 2;
     if ((d = dsn_digits(key + i, len - i)) == 0)

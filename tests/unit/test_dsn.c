@@ -55,6 +55,9 @@ static const struct {
     /* successes carry no host */
     {"2.0.0 250 2.0.0 Ok: queued as 4Xyz12", "-"},
     {"2.0.0 250 2.0.0 Ok: queued as 4Xyz12 (in reply to end of DATA command)", "-"},
+    /* class 2 is a success whatever its text: never a rejection to learn from */
+    {"2.0.0 host a.test[192.0.2.1] said: 250 192.0.2.1 does not have a PTR record", "-"},
+    {"2.1.5 host a.test[192.0.2.1] refused to talk to me: 550 5.7.25 no PTR", "-"},
     /* malformed */
     {"", "-"},
     {"5.7.25", "-"},
