@@ -54,7 +54,7 @@ t=$(sm_wait user@a.pdtest "OK smtp:" 3000)
 ok $? "the overrides are loaded ($t)"
 is "$(dsn "$key")" "$(defer_of "$key" smarthost mx:.google.com)" "a PTR rejection: learned, deferred"
 is "$($R get policyd:route:mx:.google.com)" smarthost "  Redis holds the route"
-wait_for 3000 "the learned: record" test "$($R hget policyd:learned:mx:.google.com class)" = ptr
+wait_for 3000 "the learned: record" out_is ptr $R hget policyd:learned:mx:.google.com class
 ok $? "  and its learned: record"
 stop_policyd
 ok $? "policyd stops"

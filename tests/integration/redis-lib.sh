@@ -200,6 +200,12 @@ sm_wait() {
     answer_wait sm "$@"
 }
 
+# out_is WANT CMD...: CMD prints exactly WANT (a condition for wait_for, evaluated each time:
+# `wait_for 3000 "the key" out_is smarthost $RC get KEY`).
+out_is() {
+    [ "$("${@:2}" 2>&1)" = "$1" ]
+}
+
 # redis_save_dataset NAME CMD...: write a data set to $T/NAME.rdb with a scratch
 # redis-server that runs each CMD (one redis-cli command line each), for a later
 # "redis_start_on X PORT --dbfilename NAME.rdb" (a server coming back with other data).
