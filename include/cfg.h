@@ -77,6 +77,7 @@ struct cfg {
     unsigned learn_ttl_s;
     int learn_scope_host; /* learn_scope: domain (0, default) | host (1) */
     unsigned learn_max_per_hour;
+    unsigned learn_defer_window_s; /* how long a route in force defers rejections (seconds) */
 };
 
 /*

@@ -65,8 +65,10 @@ struct redis_learned {
  * queued, else -1 with the reason in err and nothing sent. A refusal by Redis (an existing
  * key, a read-only replica, a missing ACL grant) or a lost connection is logged (at most
  * one line a second) and the key is read again, so the view holds what Redis holds.
- * After Redis refused a write with an error, nothing is written for a minute (-1): the
- * caller answers as if nothing could be stored, never deferring again and again.
+ * Once Redis refused a learned SET with an error, the client is "unconfirmed" until a
+ * learned SET comes back stored (+OK, or nil: refused by NX only): the commands are still
+ * queued, but 1 is returned with the reason in err, and the caller must not count on the
+ * route (no deferral by it), so a message is never deferred again and again.
  */
 int redis_client_learn(struct redis_client *rc, const struct redis_learned *l, char *err,
                        size_t errsize);

@@ -31,7 +31,9 @@
  *    names a route (a literal result is an error: the name is what a learned override
  *    stores). A learn_route that is not defined is no error (a configuration without
  *    a smarthost keeps working): learn_result stays NULL and the snapshot warns.
- *    learn_ttl is whole seconds, 1s..30d; learn_max_per_hour 0..100000 (0: none).
+ *    learn_ttl is whole seconds, 1s..30d; learn_max_per_hour 0..100000 (0: none);
+ *    learn_defer_window whole seconds, 0s..30d (0: only the rejection that stored a
+ *    route is deferred).
  */
 #include "config.h"
 
@@ -232,6 +234,8 @@ static const struct cfg_option cfg_options[] = {
      "domain", 0},
     {"learn_max_per_hour", cfg_set_uint, CFG_OFF(learn_max_per_hour), 0, 0, 100000, NULL, NULL,
      NULL, "20", 0},
+    {"learn_defer_window", cfg_set_seconds, CFG_OFF(learn_defer_window_s), 0, 0, 2592000000ULL,
+     "0s..30d", NULL, NULL, "1h", 0},
 };
 
 #define CFG_NOPTIONS (sizeof(cfg_options) / sizeof(cfg_options[0]))

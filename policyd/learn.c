@@ -6,14 +6,26 @@
  *  - "Stored" means written to the view and, with Redis, queued on the in-sync connection
  *    (redis_client_learn): the answer cannot wait for Redis. Should Redis then refuse (a
  *    replica, a missing ACL grant), redis.c logs it and reads the key again, so the view
- *    drops the route within the round trip; that one status was already deferred, and the
- *    retry goes the old way.
+ *    drops the route within the round trip; that one status was already deferred. From
+ *    then on the client is unconfirmed: the next learned routes are still sent (so the
+ *    recovery is noticed) but neither put in the view nor deferred by, until one learned
+ *    SET has come back stored. A write sent while unconfirmed counts in the hourly bound.
  *  - The hourly bound is a sliding window over the writes of this daemon (an existing
  *    override found in the view is no write and does not count).
  *  - The record of what taught a route (for explain) is kept for the routes this daemon
  *    learned; routes learned by another daemon of the fleet are explained from Redis by
  *    policyctl, not by explain. At most LEARN_RECORDS_MAX are kept (the oldest go first).
  *  - A learned class of the user's own counts as "other" in policyd_learned_total.
+ *  - "In force" is judged for the rejecting host alone, not for the recipient (a backup
+ *    MX under another domain, a recipient override, a transport_maps entry before
+ *    policyd may still send that recipient direct). So a route in force defers only
+ *    while it is new to this daemon: this lookup stored it, or this daemon answered its
+ *    first deferral for the pattern less than learn_defer_window ago. Later rejections
+ *    under it are left unchanged: the route evidently does not apply to that recipient,
+ *    and the normal bounce is right (a message must never be deferred forever). The
+ *    first deferrals are kept per pattern until the route expires, at most
+ *    LEARN_RECORDS_MAX (the oldest go first; a pattern that lost its entry gets a new
+ *    window).
  */
 #include "config.h"
 
@@ -42,6 +54,13 @@
 #define LEARN_HOST_MAX 255
 #define LEARN_ADDR_MAX 63
 
+/* When this daemon first deferred by the route of one pattern (learn_defer_window). */
+struct learn_first {
+    char pattern[DSN_PATTERN_MAX + 1];
+    uint64_t first_ms;  /* the first deferral (or the store) */
+    uint64_t expire_ms; /* when the route expires (UINT64_MAX: no TTL) */
+};
+
 /* What taught one learned route. */
 struct learn_record {
     char pattern[DSN_PATTERN_MAX + 1];
@@ -61,6 +80,8 @@ struct learn {
     size_t nwindow, capwindow;
     struct learn_record *records; /* oldest first */
     size_t nrecords;
+    struct learn_first *firsts; /* oldest first */
+    size_t nfirsts;
     char *answer; /* the last "OK" data, SOCKMAP_REPLY_MAX bytes */
     struct log_limit bound_limit, pattern_limit, store_limit, match_limit;
 };
@@ -76,7 +97,8 @@ struct learn *learn_new(struct overrides *view, struct redis_client *rc)
     l->rc = rc;
     l->answer = malloc(SOCKMAP_REPLY_MAX);
     l->records = calloc(LEARN_RECORDS_MAX, sizeof(*l->records));
-    if (l->answer == NULL || l->records == NULL) {
+    l->firsts = calloc(LEARN_RECORDS_MAX, sizeof(*l->firsts));
+    if (l->answer == NULL || l->records == NULL || l->firsts == NULL) {
         learn_free(l);
         return NULL;
     }
@@ -93,6 +115,7 @@ void learn_free(struct learn *l)
     for (i = 0; i < l->nrecords; i++)
         free(l->records[i].text);
     free(l->records);
+    free(l->firsts);
     free(l->window);
     free(l->answer);
     free(l);
@@ -252,7 +275,7 @@ static void learn_remember(struct learn *l, const char *pattern, const char *rou
     l->nrecords++;
 }
 
-/* Forget records of routes expired by now_ms. */
+/* Forget records and first deferrals of routes expired by now_ms. */
 void learn_expire(struct learn *l, uint64_t now_ms)
 {
     size_t i, o = 0;
@@ -264,17 +287,54 @@ void learn_expire(struct learn *l, uint64_t now_ms)
             l->records[o++] = l->records[i];
     }
     l->nrecords = o;
+    for (i = 0, o = 0; i < l->nfirsts; i++)
+        if (l->firsts[i].expire_ms > now_ms)
+            l->firsts[o++] = l->firsts[i];
+    l->nfirsts = o;
 }
 
-/* Whether the view holds a live override for exactly pattern. */
-static int learn_exists(const struct learn *l, const char *pattern, uint64_t now_ms)
+/*
+ * Whether the route in force for pattern is still new enough to defer by (see the top):
+ * stored (1: this lookup stored it, the window starts again) or first deferred by less
+ * than window_ms ago. The route expires at expire_ms.
+ */
+static int learn_defer_new(struct learn *l, const char *pattern, int stored, uint64_t window_ms,
+                           uint64_t expire_ms, uint64_t now_ms)
+{
+    struct learn_first *f = NULL;
+    size_t i;
+
+    for (i = 0; i < l->nfirsts && f == NULL; i++)
+        if (strcmp(l->firsts[i].pattern, pattern) == 0)
+            f = &l->firsts[i];
+    if (f != NULL && f->expire_ms > now_ms && !stored)
+        return now_ms - f->first_ms < window_ms;
+    if (f == NULL) {
+        if (l->nfirsts == LEARN_RECORDS_MAX) { /* the oldest goes */
+            memmove(&l->firsts[0], &l->firsts[1], (l->nfirsts - 1) * sizeof(*f));
+            l->nfirsts--;
+        }
+        f = &l->firsts[l->nfirsts++];
+        learn_copy(f->pattern, sizeof(f->pattern), pattern, strlen(pattern));
+    }
+    f->first_ms = now_ms;
+    f->expire_ms = expire_ms;
+    return stored || window_ms > 0;
+}
+
+/* Whether the view holds a live override for exactly pattern; *expire_ms: when it expires. */
+static int learn_exists(const struct learn *l, const char *pattern, uint64_t now_ms,
+                        uint64_t *expire_ms)
 {
     const char *value;
     size_t vlen;
     uint64_t at;
 
-    return overrides_get(l->view, pattern, strlen(pattern), &value, &vlen, &at) &&
-           (at == 0 || at > now_ms);
+    if (!overrides_get(l->view, pattern, strlen(pattern), &value, &vlen, &at) ||
+        (at != 0 && at <= now_ms))
+        return 0;
+    *expire_ms = at == 0 ? UINT64_MAX : at;
+    return 1;
 }
 
 /*
@@ -287,6 +347,7 @@ static int learn_store(struct learn *l, const struct cfg *cfg, const char *patte
     struct redis_learned rl;
     uint64_t expire = now_ms + (uint64_t)cfg->learn_ttl_s * 1000;
     char err[512], what[DSN_PATTERN_MAX + 64];
+    int sent;
 
     snprintf(what, sizeof(what), "route for %s not learned", pattern);
     if (l->rc != NULL) {
@@ -301,7 +362,12 @@ static int learn_store(struct learn *l, const struct cfg *cfg, const char *patte
         rl.host_len = k->host_len;
         rl.cls = cls;
         rl.time = now_s;
-        if (redis_client_learn(l->rc, &rl, err, sizeof(err)) < 0) {
+        if ((sent = redis_client_learn(l->rc, &rl, err, sizeof(err))) < 0) {
+            learn_log_limited(&l->store_limit, what, err);
+            return -1;
+        }
+        if (sent == 1) { /* unconfirmed: not in force until Redis says it is */
+            learn_window_add(l, now_ms);
             learn_log_limited(&l->store_limit, what, err);
             return -1;
         }
@@ -363,11 +429,13 @@ static int learn_in_force(const struct learn *l, const struct cfg *cfg, const st
 }
 
 /*
- * The learning part of the dsn map: 1 when the route for the rejecting host is learned
- * now or already there (pattern filled), 0 when it is not (the status stays).
+ * The learning part of the dsn map: 2 when the route for the rejecting host is learned
+ * now, 1 when it was already there (pattern filled, *expire_ms when the route expires),
+ * 0 when it is not (the status stays).
  */
 static int learn_route(struct learn *l, const struct snapshot *snap, const struct dsn_key *k,
-                       uint64_t now_ms, int64_t now_s, char *pattern, size_t psize)
+                       uint64_t now_ms, int64_t now_s, char *pattern, size_t psize,
+                       uint64_t *expire_ms)
 {
     const struct cfg *cfg = snapshot_cfg(snap);
     struct sig_hit hit;
@@ -390,7 +458,7 @@ static int learn_route(struct learn *l, const struct snapshot *snap, const struc
         learn_log_limited(&l->pattern_limit, what, err);
         return 0;
     }
-    if (learn_exists(l, pattern, now_ms))
+    if (learn_exists(l, pattern, now_ms, expire_ms))
         return 1; /* never overwritten; whether it is ours is for learn_in_force */
     if (!learn_window_room(l, now_ms, cfg->learn_max_per_hour)) {
         snprintf(what, sizeof(what), "route for %s not learned", pattern);
@@ -402,7 +470,8 @@ static int learn_route(struct learn *l, const struct snapshot *snap, const struc
     learn_window_add(l, now_ms);
     learn_log(cfg, pattern, k, hit.cls);
     stats_learned(hit.cls);
-    return 1;
+    *expire_ms = now_ms + (uint64_t)cfg->learn_ttl_s * 1000;
+    return 2;
 }
 
 /* The dsn map (see learn.h). */
@@ -412,14 +481,24 @@ int learn_dsn(struct learn *l, const struct snapshot *snap, const char *key, siz
     const struct cfg *cfg = snapshot_cfg(snap);
     char pattern[DSN_PATTERN_MAX + 1];
     struct dsn_key k;
+    uint64_t expire_ms = 0;
     size_t n;
+    int got;
 
     if (dsn_key_parse(key, klen, &k) < 0)
         return 0;
-    if (!learn_route(l, snap, &k, now_ms, now_s, pattern, sizeof(pattern)))
+    if ((got = learn_route(l, snap, &k, now_ms, now_s, pattern, sizeof(pattern), &expire_ms)) == 0)
         return 0;
+    if (got == 2) /* stored anew: its window starts now */
+        learn_defer_new(l, pattern, 1, 0, expire_ms, now_ms);
     if (k.status_len == 0 || k.status[0] != '5' || !learn_in_force(l, cfg, &k, now_ms))
         return 0;
+    if (got == 1 && !learn_defer_new(l, pattern, 0, (uint64_t)cfg->learn_defer_window_s * 1000,
+                                     expire_ms, now_ms)) {
+        log_debug(1, "dsn: route for %s in force for over learn_defer_window: status unchanged",
+                  pattern);
+        return 0;
+    }
     n = dsn_defer_text(&k, cfg->learn_route, pattern, l->answer, SOCKMAP_REPLY_MAX);
     if (n == 0)
         return 0;

@@ -33,8 +33,6 @@
 #define REDIS_SCAN_COUNT "1000"
 /* Longest wait for a reply while connecting (with the backoff cap: a try a second). */
 #define REDIS_SETUP_MAX_MS 400
-/* After Redis refused a learned write, no other is tried for this long (see redis_on_learn). */
-#define REDIS_LEARN_PAUSE_MS 60000
 /* Health check and expiry sweep period. */
 #define REDIS_TICK_MS 1000
 /* The password file: its first line is the password. */
@@ -122,7 +120,7 @@ struct redis_client {
     const struct routes *routes;
     struct log_limit invalid_limit; /* for "override ... ignored" lines */
     struct log_limit learn_limit;   /* for "cannot store learned route" lines */
-    uint64_t learn_refused_ms;      /* when Redis last refused a learned write (0: never) */
+    int learn_unconfirmed;          /* Redis refused the last learned write (see redis_on_learn) */
     char learn_refused[320];        /* and why (escaped) */
 
     char *endpoint; /* as configured, for log lines */
@@ -1160,6 +1158,13 @@ static void redis_on_learn(redisAsyncContext *ac, void *r, void *privdata)
         return;
     }
     redis_progress(rc);
+    if ((reply->type == REDIS_REPLY_STATUS || reply->type == REDIS_REPLY_NIL) &&
+        rc->learn_unconfirmed) {
+        /* a SET went through (stored, or refused by NX only): Redis takes writes again */
+        rc->learn_unconfirmed = 0;
+        log_info("redis %s: learned writes are stored again (the last one was refused: %s)",
+                 rc->endpoint, rc->learn_refused);
+    }
     if (reply->type == REDIS_REPLY_STATUS) {
         redis_learn_record(rc, lr);
     } else if (reply->type == REDIS_REPLY_NIL) {
@@ -1175,8 +1180,9 @@ static void redis_on_learn(redisAsyncContext *ac, void *r, void *privdata)
         redis_learn_log(rc, lr, why);
         /* A refusal (ACL, read-only replica) would refuse the next write too; each learned
          * route answers a deferral, so a message could be deferred again and again by a
-         * route that never exists: pause writing instead. */
-        rc->learn_refused_ms = monotime_ms();
+         * route that never exists: until a learned SET comes back stored, the writes go on
+         * (to notice the recovery) but the caller does not defer by them. */
+        rc->learn_unconfirmed = 1;
         snprintf(rc->learn_refused, sizeof(rc->learn_refused), "%s", why);
         redis_learn_reread(rc, lr); /* the view drops what Redis refused */
     }
@@ -1235,11 +1241,6 @@ int redis_client_learn(struct redis_client *rc, const struct redis_learned *l, c
         snprintf(err, errsize, "Redis is not connected and in sync");
         return -1;
     }
-    if (rc->learn_refused_ms != 0 && monotime_ms() - rc->learn_refused_ms < REDIS_LEARN_PAUSE_MS) {
-        snprintf(err, errsize, "Redis refused the last learned write (%s); not writing for %d s",
-                 rc->learn_refused, REDIS_LEARN_PAUSE_MS / 1000);
-        return -1;
-    }
     if (l->ttl_s == 0) {
         snprintf(err, errsize, "a TTL of 0 s");
         return -1;
@@ -1259,6 +1260,11 @@ int redis_client_learn(struct redis_client *rc, const struct redis_learned *l, c
         return -1;
     }
     redis_expect(rc);
+    if (rc->learn_unconfirmed) {
+        snprintf(err, errsize, "Redis refused the last learned write (%s); written again",
+                 rc->learn_refused);
+        return 1;
+    }
     return 0;
 }
 

@@ -1,8 +1,9 @@
 #!/bin/bash
 # dsn-acl.sh - the Redis grants the dsn map needs (README "Fleet topology"): with +set
 # +hset +expire the route is learned; without them Redis refuses the write, policyd logs
-# it, drops the route from its view and leaves the next rejections unchanged (a message is
-# never deferred again and again by a route that was never stored).
+# it, drops the route from its view and leaves every later rejection unchanged, for as long
+# as Redis refuses (a message is never deferred again and again by a route that was never
+# stored); once a learned write is stored again, rejections are deferred again.
 . "$top_srcdir/tests/integration/redis-lib.sh"
 . "$top_srcdir/tests/integration/dsn-lib.sh"
 
@@ -35,7 +36,8 @@ ok $? "policyd starts as the read-only ACL user"
 t=$(sm_wait user@a.pdtest "OK smtp:" 3000)
 ok $? "the overrides are loaded ($t)"
 key=$(ptr_key gmail-smtp-in.l.google.com 127.0.0.1)
-dsn "$key" >/dev/null
+is "$(dsn "$key")" "$(defer_of "$key" smarthost mx:.google.com)" \
+    "the first rejection is deferred (answered before Redis replies)"
 wait_for 3000 "the refusal to be logged" log_has "$T/policyd.log" \
     "learned override policyd:route:mx:.google.com not stored: SET failed: NOPERM"
 ok $? "Redis refuses the write: logged with its reason"
@@ -43,6 +45,17 @@ is "$($R exists policyd:route:mx:.google.com)" 0 "  Redis holds nothing"
 is "$(dsn "$key")" "NOTFOUND " "the next rejection: status unchanged (no route, no deferral)"
 grep -q -F "route for mx:.google.com not learned: Redis refused the last learned write" "$T/policyd.log"
 ok $? "  logged: not learned while Redis refuses writes"
+key2=$(ptr_key alt1.gmail-smtp-in.l.google.com 127.0.0.2)
+is "$(dsn "$key2")" "NOTFOUND " "a rejection after the refusal came back: still unchanged (no timed pause)"
+# Redis takes the writes again: the next write is sent, its +OK ends the refusal
+$R acl setuser reader +set +hset +expire >/dev/null
+is "$(dsn "$key")" "NOTFOUND " "the first rejection after the grant: unchanged (Redis has not answered yet)"
+wait_for 3000 "the route in Redis" out_is smarthost $R get policyd:route:mx:.google.com
+ok $? "  but written: Redis holds the route"
+wait_for 3000 "the recovery to be logged" log_has "$T/policyd.log" "learned writes are stored again"
+ok $? "  logged: learned writes are stored again"
+t=$(answer_wait dsn "$key" "$(defer_of "$key" smarthost mx:.google.com)" 3000)
+ok $? "then rejections are deferred by the route in force ($t)"
 stop_policyd
 ok $? "policyd stops"
 

@@ -191,7 +191,7 @@ for name in listen unix_mode unix_owner unix_group allow rules default_route \
     idle_timeout user group pidfile log_target log_facility log_lookups \
     dns_resolver dns_timeout dns_min_ttl dns_max_ttl dns_error_ttl dns_cache_size mx_match \
     dnssec dnssec_trust_anchor signatures learn learn_route learn_ttl learn_scope \
-    learn_max_per_hour; do
+    learn_max_per_hour learn_defer_window; do
     grep -Eq "^#?$name[[:space:]]*=" "$CONF" || missing="$missing $name"
 done
 [ -z "$missing" ]

@@ -109,6 +109,8 @@ static const char *test_cfg_render(const struct cfg *c, const char *field)
         return c->learn_scope_host ? "host" : "domain";
     else if (strcmp(field, "learn_max_per_hour") == 0)
         snprintf(buf, sizeof(buf), "%u", c->learn_max_per_hour);
+    else if (strcmp(field, "learn_defer_window") == 0)
+        snprintf(buf, sizeof(buf), "%u", c->learn_defer_window_s);
     else
         snprintf(buf, sizeof(buf), "(no field %s)", field);
 #undef TEST_STR
@@ -431,6 +433,10 @@ static const struct test_cfg_case test_cfg_cases[] = {
     OK("learn_max_per_hour = 0", "learn_max_per_hour", "0"),
     BAD("learn_max_per_hour = 100001",
         "t.conf:1: learn_max_per_hour: \"100001\" is out of range 0..100000"),
+    OK("learn_defer_window = 0", "learn_defer_window", "0"),
+    OK("learn_defer_window = 90m", "learn_defer_window", "5400"),
+    BAD("learn_defer_window = 31d",
+        "t.conf:1: learn_defer_window: \"31d\" is out of range 0s..30d"),
     /* comments, blank lines, white space, line endings */
     OK("# only a comment\n\n   \n\t\n", "max_connections", "1024"),
     OK("max_connections=5#comment", "max_connections", "5"),
@@ -526,6 +532,7 @@ static void test_cfg_defaults(void)
         {"learn", "1:ptr"},
         {"learn_route", "smarthost -> (null)"},
         {"learn_ttl", "21600"},
+        {"learn_defer_window", "3600"},
         {"learn_scope", "domain"},
         {"learn_max_per_hour", "20"},
     };
