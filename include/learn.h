@@ -47,7 +47,9 @@ void learn_expire(struct learn *l, uint64_t now_ms);
 /*
  * Whether the rejecting host NAME / ADDR is the nexthop of the transport(5) result
  * `result` ("smtp:[relay.example]:587"): NAME equals the nexthop host (no case, a
- * trailing dot ignored), or ADDR equals a nexthop written as an IP literal. 1 or 0.
+ * trailing dot ignored), or ADDR equals a nexthop written as an IP literal, or, for a
+ * nexthop without brackets (Postfix looks up its MX hosts: "smtp:relay.isp.example"),
+ * NAME has the nexthop's registrable domain ("mx1.relay.isp.example"). 1 or 0.
  */
 int learn_is_nexthop(const char *result, const char *name, size_t name_len, const char *addr,
                      size_t addr_len);

@@ -175,12 +175,23 @@ static int learn_same_ip(const char *a, size_t alen, const char *b, size_t blen)
     return fa != 0 && fa == fb && memcmp(ba, bb, fa == AF_INET ? 4 : 16) == 0;
 }
 
+/* Whether host names a[0..alen) and b[0..blen) have the same registrable domain, 1 or 0. */
+static int learn_same_domain(const char *a, size_t alen, const char *b, size_t blen)
+{
+    char pa[DSN_PATTERN_MAX + 1], pb[DSN_PATTERN_MAX + 1], err[8];
+
+    return dsn_learn_pattern(a, alen, 0, pa, sizeof(pa), err, sizeof(err)) == 0 &&
+           dsn_learn_pattern(b, blen, 0, pb, sizeof(pb), err, sizeof(err)) == 0 &&
+           strcmp(pa, pb) == 0;
+}
+
 /* Whether the rejecting host is the nexthop of result (see learn.h). */
 int learn_is_nexthop(const char *result, const char *name, size_t name_len, const char *addr,
                      size_t addr_len)
 {
     const char *nh = strchr(result, ':'), *end;
     size_t len;
+    int mx = 0; /* no brackets: Postfix looks up the nexthop's MX hosts */
 
     if (nh == NULL)
         return 0;
@@ -193,6 +204,7 @@ int learn_is_nexthop(const char *result, const char *name, size_t name_len, cons
             nh += 5;
     } else {
         end = nh + strcspn(nh, ":, \t");
+        mx = 1;
     }
     len = learn_nodot(nh, (size_t)(end - nh));
     name_len = learn_nodot(name, name_len);
@@ -200,7 +212,9 @@ int learn_is_nexthop(const char *result, const char *name, size_t name_len, cons
         return 0;
     if (len == name_len && strncasecmp(nh, name, len) == 0)
         return 1;
-    return learn_same_ip(nh, len, addr, addr_len);
+    if (learn_same_ip(nh, len, addr, addr_len))
+        return 1;
+    return mx && learn_same_domain(nh, len, name, name_len);
 }
 
 /* Drop the window's writes older than an hour; 1 when one more is allowed under max. */

@@ -1,4 +1,7 @@
-/* test_learn.c - the dsn map's pure parts: is the rejecting host the smarthost (table-driven). */
+/*
+ * test_learn.c - the dsn map's pure parts: is the rejecting host the smarthost
+ * (table-driven), by name, address, or, for a nexthop without brackets, domain.
+ */
 #include "config.h"
 
 #include <stdio.h>
@@ -35,6 +38,14 @@ static void test_learn_nexthop(void)
         {"smtp:[relay.example", "relay.example", "192.0.2.1", 0},
         {"error:5.7.1 no", "relay.example", "192.0.2.1", 0},
         {"smtp:[relay.example]", "", "", 0},
+        /* no brackets: the nexthop's MX hosts, by registrable domain (public suffix list) */
+        {"smtp:relay.isp.example", "mx1.relay.isp.example", "192.0.2.9", 1},
+        {"smtp:relay.isp.example:25", "MX2.isp.example.", "192.0.2.9", 1},
+        {"smtp:relay.isp.example", "mx.other.example", "192.0.2.9", 0},
+        {"smtp:[relay.isp.example]", "mx1.relay.isp.example", "192.0.2.9", 0},
+        {"smtp:relay.isp.co.uk", "mx.isp.co.uk", "192.0.2.9", 1},
+        {"smtp:relay.isp.co.uk", "mx.other.co.uk", "192.0.2.9", 0},
+        {"smtp:co.uk", "mx.other.co.uk", "192.0.2.9", 0},
     };
     size_t i;
 
