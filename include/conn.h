@@ -21,7 +21,7 @@ struct conn_ctx {
     struct event_base *base;
     unsigned idle_timeout_ms;    /* close a connection that sent nothing for this long */
     unsigned request_timeout_ms; /* a request once begun must be complete in this; 0: no limit */
-    const char *redis_prefix;   /* for explanations, "" without Redis; borrowed, outlives the set */
+    const char *redis_prefix;   /* for explanations, NULL without Redis; borrowed, outlives the set */
     const struct overrides *ov; /* may be NULL; borrowed, outlives the set */
     /* The current snapshot, borrowed for one callback; asked once per request. */
     struct snapshot *(*snapshot)(void *arg);

@@ -77,6 +77,7 @@ void decide_mx(const struct snapshot *snap, const struct overrides *ov, const st
 /*
  * One line saying what the transport map answers and why (the explain map), e.g.
  * "smtp:[relay]:587 (rule /etc/policyd/rules/a.rules:3: aol.com)". Like snprintf.
+ * redis_prefix NULL: no Redis, an override is one the dsn map learned "in memory".
  */
 size_t decide_explain(const struct decision *dec, const char *redis_prefix, char *buf, size_t size);
 

@@ -20,8 +20,9 @@ struct server;
 int metrics_new(const struct cfg *cfg, struct metrics **out, char *err, size_t errsize);
 
 /*
- * Serve HTTP on base from now on (after any fork). srv, the override view ov and rc
- * (both NULL without Redis) are borrowed and must outlive m. m NULL: nothing to do.
+ * Serve HTTP on base from now on (after any fork). srv, the override view ov (Redis's,
+ * or without Redis the routes learned in memory) and rc (NULL without Redis) are
+ * borrowed and must outlive m. m NULL: nothing to do.
  * 0, or -1 (logged).
  */
 int metrics_start(struct metrics *m, struct event_base *base, struct server *srv,

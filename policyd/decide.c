@@ -211,8 +211,11 @@ static int decide_explain_override(const struct decision *dec, const char *prefi
         snprintf(ttl, sizeof(ttl), "ttl=%" PRId64 "s", (o->ttl_ms + 999) / 1000);
     else
         snprintf(ttl, sizeof(ttl), "no ttl");
-    return snprintf(buf, size, "%.*s (override %sroute:%.*s, %s)", answer_len, answer,
-                    prefix ? prefix : "", (int)o->pattern_len, o->pattern, ttl);
+    if (prefix == NULL) /* memory mode: learned by the dsn map, no Redis key */
+        return snprintf(buf, size, "%.*s (override %.*s in memory, %s)", answer_len, answer,
+                        (int)o->pattern_len, o->pattern, ttl);
+    return snprintf(buf, size, "%.*s (override %sroute:%.*s, %s)", answer_len, answer, prefix,
+                    (int)o->pattern_len, o->pattern, ttl);
 }
 
 /* Append what DNS said (when the decision used the MX) to buf[n..size); the new n. */

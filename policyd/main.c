@@ -453,7 +453,7 @@ static int main_run(struct main_runtime *rt, int foreground)
         redis_client_set_routes(rt->redis, cfg->routes);
         server_set_redis(rt->srv, rt->redis);
     }
-    if (metrics_start(rt->metrics, rt->base, rt->srv, cfg->redis ? rt->ov : NULL, rt->redis) < 0)
+    if (metrics_start(rt->metrics, rt->base, rt->srv, rt->ov, rt->redis) < 0)
         goto fail;
     stats_started(time(NULL));
     log_info("ready: %s; %s", summary, sigs);

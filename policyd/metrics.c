@@ -61,7 +61,7 @@ struct metrics {
     char name[160];
     struct evhttp *http;
     struct server *srv;
-    const struct overrides *ov; /* NULL without redis */
+    const struct overrides *ov; /* the view: Redis's, or the learned routes in memory */
     const struct redis_client *rc;
 };
 
@@ -257,6 +257,11 @@ static void metrics_state(struct evbuffer *out, const struct metrics *m)
                         stats_loaded_at());
     if (ov == NULL)
         return;
+    if (m->rc == NULL) { /* memory mode: the routes the dsn map learned */
+        metrics_gauge(out, "policyd_overrides", "Overrides in the daemon's own memory (learned).",
+                      overrides_count(ov));
+        return;
+    }
     metrics_gauge(out, "policyd_redis_up",
                   "1 when connected to Redis and the override view is in sync.",
                   (uint64_t)redis_client_synced(m->rc));

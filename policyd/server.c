@@ -624,7 +624,7 @@ int server_start(struct server *srv, struct event_base *base)
     ctx.base = base;
     ctx.idle_timeout_ms = snapshot_cfg(srv->snap)->idle_timeout_ms;
     ctx.request_timeout_ms = snapshot_cfg(srv->snap)->request_timeout_ms;
-    ctx.redis_prefix = srv->redis_prefix;
+    ctx.redis_prefix = srv->memory ? NULL : srv->redis_prefix;
     ctx.ov = srv->ov;
     ctx.snapshot = server_current;
     ctx.decide = server_decide;

@@ -1,10 +1,12 @@
 #!/bin/bash
 # dsn-memory.sh - the dsn map without Redis (SPEC 8): the route is learned into the daemon's
 # own memory, the transport map of a recipient whose MX is under the learned pattern then
-# answers the smarthost route, explain says it was learned, and it expires with learn_ttl.
+# answers the smarthost route, explain says it was learned (in memory, no Redis key),
+# /metrics counts it in policyd_overrides, and it expires with learn_ttl.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/dns-lib.sh"
 . "$top_srcdir/tests/integration/dsn-lib.sh"
+. "$top_srcdir/tests/integration/metrics-lib.sh"
 
 dns_start <<'ZONE'
 gm.pdtest 300 IN MX 5 gmail-smtp-in.l.google.com.
@@ -12,6 +14,7 @@ ZONE
 dsn_sigs
 echo ".lit.pdtest direct" >"$T/lit.rules"
 PD_PORT=$(free_port) # write_conf runs in a pipeline (a subshell)
+M_PORT=$(free_port)
 {
     dsn_conf
     cat <<EOF2
@@ -19,6 +22,7 @@ rules = $T/lit.rules
 dns_resolver = 127.0.0.1@$DNS_PORT
 learn_ttl = 8s
 log_lookups = yes
+metrics_listen = inet:127.0.0.1:$M_PORT
 EOF2
 } | write_conf
 start_policyd
@@ -38,7 +42,7 @@ is "$(tsm user@gm.pdtest)" "OK smtp:[relay.pdtest]:587" "the transport map now r
 is "$(tsm u@f1.lit.pdtest):$(dns_queries f1.lit.pdtest)" "OK smtp:[direct.pdtest]:1" \
     "  and every key needs its MX now (a learned route is an MX override)"
 got=$($PDCLIENT sockmap 127.0.0.1 "$PD_PORT" "explain user@gm.pdtest")
-case "$got" in *"(override route:mx:.google.com, ttl="*"; learned from gmail-smtp-in.l.google.com[127.0.0.1] (class ptr): host gmail-smtp-in.l.google.com[127.0.0.1] said: 550-5.7.25 "*) got=ok ;; esac
+case "$got" in *"(override mx:.google.com in memory, ttl="*"; learned from gmail-smtp-in.l.google.com[127.0.0.1] (class ptr): host gmail-smtp-in.l.google.com[127.0.0.1] said: 550-5.7.25 "*) got=ok ;; esac
 is "$got" ok "explain says it was learned, and from what"
 reload_policyd
 is "$(tsm user@gm.pdtest)" "OK smtp:[relay.pdtest]:587" "a reload (SIGHUP) keeps what was learned"
