@@ -60,6 +60,17 @@ fresh_no_dns() {
 wait_for 5000 "the expired route to be purged" fresh_no_dns
 ok $? "  and is purged from memory: literal rules decide without DNS again ($WAITED_MS ms)"
 
+# /metrics counts the routes learned into memory (a long learn_ttl: no race with expiry)
+{ sed 's/^learn_ttl = .*/learn_ttl = 1h/' "$T/policyd.conf"; } >"$T/long.conf"
+mv "$T/long.conf" "$T/policyd.conf"
+reload_policyd
+key=$(ptr_key mx.other.pdtest 127.0.0.2)
+is "$(dsn "$key")" "$(defer_of "$key" smarthost mx:.other.pdtest)" "learn_ttl = 1h: another route learned"
+scrape "$T/m1.prom"
+ok $? "/metrics answers"
+is "$(mval "$T/m1.prom" policyd_overrides)" 1 "  policyd_overrides counts the learned route"
+is "$(mval "$T/m1.prom" policyd_redis_up)" "" "  no Redis gauges without Redis"
+
 stop_policyd
 ok $? "policyd stops"
 done_testing
