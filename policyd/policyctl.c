@@ -584,12 +584,15 @@ static int policyctl_failed(const redisReply *r)
  * For the keys of one SCAN answer that are PREFIX KIND PATTERN: GET and PTTL of PREFIX
  * route:PATTERN and HGETALL of PREFIX learned:PATTERN, all pipelined (one round trip for
  * the whole batch, not one per key), then each() per override found. 0, or -1 (printed).
+ * Listing overrides (KIND "route:"), a refused HGETALL (a Redis user without +hgetall)
+ * only loses the records: one warning on stderr (*warned set), the list goes on.
  */
 static int policyctl_batch(redisContext *rc, const struct cfg *cfg, const redisReply *keys,
-                           const char *kind, policyctl_each_fn each, void *arg)
+                           const char *kind, policyctl_each_fn each, void *arg, int *warned)
 {
     size_t skip = strlen(cfg->redis_prefix) + strlen(kind), i, j;
     redisReply *r[3] = {NULL, NULL, NULL};
+    char errbuf[256];
 
     for (i = 0; i < keys->elements; i++) {
         const redisReply *k = keys->element[i];
@@ -613,6 +616,17 @@ static int policyctl_batch(redisContext *rc, const struct cfg *cfg, const redisR
                 policyctl_redis_error("GET", rc, NULL);
                 goto fail;
             }
+            if (j == 2 && policyctl_failed(r[j]) && strcmp(kind, "route:") == 0) {
+                if (!*warned)
+                    fprintf(stderr,
+                            "policyctl: warning: HGETALL refused (%s): listed without what "
+                            "taught the learned overrides\n",
+                            policyctl_esc(r[j], errbuf, sizeof(errbuf)));
+                *warned = 1;
+                freeReplyObject(r[j]);
+                r[j] = NULL;
+                continue;
+            }
             if (policyctl_failed(r[j])) {
                 policyctl_redis_error(j == 0 ? "GET" : j == 1 ? "PTTL" : "HGETALL", rc, r[j]);
                 goto fail;
@@ -621,7 +635,8 @@ static int policyctl_batch(redisContext *rc, const struct cfg *cfg, const redisR
         if (r[0]->type == REDIS_REPLY_STRING &&
             each(arg, k->str + skip, k->len - skip, r[0],
                  r[1]->type == REDIS_REPLY_INTEGER ? r[1]->integer : -1,
-                 r[2]->type == REDIS_REPLY_ARRAY && r[2]->elements > 0 ? r[2] : NULL) < 0) {
+                 r[2] != NULL && r[2]->type == REDIS_REPLY_ARRAY && r[2]->elements > 0 ? r[2]
+                                                                                       : NULL) < 0) {
             fprintf(stderr, "policyctl: out of memory\n");
             goto fail;
         }
@@ -643,7 +658,7 @@ static int policyctl_scan(redisContext *rc, const struct cfg *cfg, const char *k
                           policyctl_each_fn each, void *arg)
 {
     char cursor[32] = "0", *match = redis_match_kind(cfg->redis_prefix, kind);
-    int ret = -1;
+    int ret = -1, warned = 0;
 
     if (match == NULL) {
         fprintf(stderr, "policyctl: out of memory\n");
@@ -664,7 +679,7 @@ static int policyctl_scan(redisContext *rc, const struct cfg *cfg, const char *k
         }
         memcpy(cursor, r->element[0]->str, r->element[0]->len);
         cursor[r->element[0]->len] = '\0';
-        if (policyctl_batch(rc, cfg, r->element[1], kind, each, arg) < 0) {
+        if (policyctl_batch(rc, cfg, r->element[1], kind, each, arg, &warned) < 0) {
             freeReplyObject(r);
             goto done;
         }
