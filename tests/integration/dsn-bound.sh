@@ -29,8 +29,9 @@ is "$(dsn "$key")" "NOTFOUND " "a PTR text while Redis is down: status unchanged
 grep -q -F "route for mx:.down.pdtest not learned: Redis is not connected and in sync" "$T/policyd.log"
 ok $? "  logged: not learned, and why"
 is "$(learned_lines)" 0 "  nothing learned"
+loads=$(grep -c 'overrides loaded' "$T/policyd.log")
 redis_start_on D "$D_PORT"
-wait_for 5000 "policyd to sync again" log_has "$T/policyd.log" "overrides loaded"
+wait_for 15000 "policyd to sync again" log_count_over "$T/policyd.log" "overrides loaded" "$loads"
 ok $? "Redis is back"
 is "$($RC exists policyd:route:mx:.down.pdtest)" 0 "  and holds nothing of it"
 
