@@ -14,7 +14,7 @@
  *    override found in the view is no write and does not count).
  *  - The record of what taught a route (for explain) is kept for the routes this daemon
  *    learned; routes learned by another daemon of the fleet are explained from Redis by
- *    policyctl, not by explain. At most LEARN_RECORDS_MAX are kept (the oldest go first).
+ *    policyctl, not by explain.
  *  - A learned class of the user's own counts as "other" in policyd_learned_total.
  *  - "In force" is judged for the rejecting host alone, not for the recipient (a backup
  *    MX under another domain, a recipient override, a transport_maps entry before
@@ -23,9 +23,10 @@
  *    first deferral for the pattern less than learn_defer_window ago. Later rejections
  *    under it are left unchanged: the route evidently does not apply to that recipient,
  *    and the normal bounce is right (a message must never be deferred forever). The
- *    first deferrals are kept per pattern until the route expires, at most
- *    LEARN_RECORDS_MAX (the oldest go first; a pattern that lost its entry gets a new
- *    window).
+ *    first deferrals are kept per pattern until the route expires.
+ *  - Both are one entry per pattern, at most LEARN_ENTRIES_MAX (the oldest go first; a
+ *    pattern that lost its entry gets a new window and explain no longer names its
+ *    teacher).
  */
 #include "config.h"
 
@@ -44,8 +45,8 @@
 #include "sockmap.h"
 #include "stats.h"
 
-/* Records of what taught a route kept for explain. */
-#define LEARN_RECORDS_MAX 1024
+/* Patterns this daemon keeps an entry for (first deferral, what taught it). */
+#define LEARN_ENTRIES_MAX 1024
 /* Bytes of the status text kept per record. */
 #define LEARN_TEXT_MAX 1024
 /* The window of learn_max_per_hour, in ms. */
@@ -54,23 +55,20 @@
 #define LEARN_HOST_MAX 255
 #define LEARN_ADDR_MAX 63
 
-/* When this daemon first deferred by the route of one pattern (learn_defer_window). */
-struct learn_first {
+/*
+ * What this daemon knows of one learned pattern: when it first deferred by the route
+ * (learn_defer_window) and, for a route it learned itself, what taught it (explain).
+ */
+struct learn_entry {
     char pattern[DSN_PATTERN_MAX + 1];
-    uint64_t first_ms;  /* the first deferral (or the store) */
+    uint64_t first_ms;  /* the store or the first deferral by the route */
     uint64_t expire_ms; /* when the route expires (UINT64_MAX: no TTL) */
-};
-
-/* What taught one learned route. */
-struct learn_record {
-    char pattern[DSN_PATTERN_MAX + 1];
+    char *text;         /* the status that taught it; NULL: not learned by this daemon */
+    size_t text_len;
     char route[ROUTES_NAME_MAX + 1];
     char host[LEARN_HOST_MAX + 1];
     char addr[LEARN_ADDR_MAX + 1];
     char cls[64];
-    char *text;
-    size_t text_len;
-    uint64_t expire_ms;
 };
 
 struct learn {
@@ -78,10 +76,8 @@ struct learn {
     struct redis_client *rc;
     uint64_t *window; /* when the learned writes of the last hour were made, oldest first */
     size_t nwindow, capwindow;
-    struct learn_record *records; /* oldest first */
-    size_t nrecords;
-    struct learn_first *firsts; /* oldest first */
-    size_t nfirsts;
+    struct learn_entry *entries; /* oldest first */
+    size_t nentries;
     char *answer; /* the last "OK" data, SOCKMAP_REPLY_MAX bytes */
     struct log_limit bound_limit, pattern_limit, store_limit, match_limit;
 };
@@ -96,9 +92,8 @@ struct learn *learn_new(struct overrides *view, struct redis_client *rc)
     l->view = view;
     l->rc = rc;
     l->answer = malloc(SOCKMAP_REPLY_MAX);
-    l->records = calloc(LEARN_RECORDS_MAX, sizeof(*l->records));
-    l->firsts = calloc(LEARN_RECORDS_MAX, sizeof(*l->firsts));
-    if (l->answer == NULL || l->records == NULL || l->firsts == NULL) {
+    l->entries = calloc(LEARN_ENTRIES_MAX, sizeof(*l->entries));
+    if (l->answer == NULL || l->entries == NULL) {
         learn_free(l);
         return NULL;
     }
@@ -112,10 +107,9 @@ void learn_free(struct learn *l)
 
     if (l == NULL)
         return;
-    for (i = 0; i < l->nrecords; i++)
-        free(l->records[i].text);
-    free(l->records);
-    free(l->firsts);
+    for (i = 0; i < l->nentries; i++)
+        free(l->entries[i].text);
+    free(l->entries);
     free(l->window);
     free(l->answer);
     free(l);
@@ -256,55 +250,69 @@ static void learn_copy(char *dst, size_t size, const char *s, size_t len)
     dst[len] = '\0';
 }
 
-/* Remember what taught pattern (for explain); the oldest record goes when full. */
+/* The entry of pattern[0..len), or NULL. */
+static struct learn_entry *learn_entry_find(const struct learn *l, const char *pattern, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < l->nentries; i++)
+        if (strlen(l->entries[i].pattern) == len &&
+            memcmp(l->entries[i].pattern, pattern, len) == 0)
+            return &l->entries[i];
+    return NULL;
+}
+
+/* The entry of pattern, a new (zeroed) one when it has none; the oldest goes when full. */
+static struct learn_entry *learn_entry_get(struct learn *l, const char *pattern)
+{
+    struct learn_entry *e = learn_entry_find(l, pattern, strlen(pattern));
+
+    if (e != NULL)
+        return e;
+    if (l->nentries == LEARN_ENTRIES_MAX) {
+        free(l->entries[0].text);
+        memmove(&l->entries[0], &l->entries[1], (l->nentries - 1) * sizeof(*e));
+        l->nentries--;
+    }
+    e = &l->entries[l->nentries++];
+    memset(e, 0, sizeof(*e));
+    learn_copy(e->pattern, sizeof(e->pattern), pattern, strlen(pattern));
+    return e;
+}
+
+/* Remember what taught pattern (for explain). */
 static void learn_remember(struct learn *l, const char *pattern, const char *route,
                            const struct dsn_key *k, const char *cls, uint64_t expire_ms)
 {
-    struct learn_record *r;
+    struct learn_entry *e = learn_entry_get(l, pattern);
     size_t tlen = k->text_len < LEARN_TEXT_MAX ? k->text_len : LEARN_TEXT_MAX;
-    size_t i;
 
-    for (i = 0; i < l->nrecords && strcmp(l->records[i].pattern, pattern) != 0; i++)
-        ;
-    if (i == l->nrecords && l->nrecords == LEARN_RECORDS_MAX)
-        i = 0; /* the oldest */
-    if (i < l->nrecords) {
-        free(l->records[i].text);
-        memmove(&l->records[i], &l->records[i + 1], (l->nrecords - i - 1) * sizeof(*r));
-        l->nrecords--;
-    }
-    r = &l->records[l->nrecords];
-    memset(r, 0, sizeof(*r));
-    if ((r->text = malloc(tlen + 1)) == NULL)
+    free(e->text);
+    e->text_len = 0;
+    e->expire_ms = expire_ms;
+    if ((e->text = malloc(tlen + 1)) == NULL)
         return;
-    memcpy(r->text, k->text, tlen);
-    r->text[tlen] = '\0';
-    r->text_len = tlen;
-    learn_copy(r->pattern, sizeof(r->pattern), pattern, strlen(pattern));
-    learn_copy(r->route, sizeof(r->route), route, strlen(route));
-    learn_copy(r->host, sizeof(r->host), k->host, k->host_len);
-    learn_copy(r->addr, sizeof(r->addr), k->addr, k->addr_len);
-    learn_copy(r->cls, sizeof(r->cls), cls, strlen(cls));
-    r->expire_ms = expire_ms;
-    l->nrecords++;
+    memcpy(e->text, k->text, tlen);
+    e->text[tlen] = '\0';
+    e->text_len = tlen;
+    learn_copy(e->route, sizeof(e->route), route, strlen(route));
+    learn_copy(e->host, sizeof(e->host), k->host, k->host_len);
+    learn_copy(e->addr, sizeof(e->addr), k->addr, k->addr_len);
+    learn_copy(e->cls, sizeof(e->cls), cls, strlen(cls));
 }
 
-/* Forget records and first deferrals of routes expired by now_ms. */
+/* Forget the entries of routes expired by now_ms. */
 void learn_expire(struct learn *l, uint64_t now_ms)
 {
     size_t i, o = 0;
 
-    for (i = 0; i < l->nrecords; i++) {
-        if (l->records[i].expire_ms <= now_ms)
-            free(l->records[i].text);
+    for (i = 0; i < l->nentries; i++) {
+        if (l->entries[i].expire_ms <= now_ms)
+            free(l->entries[i].text);
         else
-            l->records[o++] = l->records[i];
+            l->entries[o++] = l->entries[i];
     }
-    l->nrecords = o;
-    for (i = 0, o = 0; i < l->nfirsts; i++)
-        if (l->firsts[i].expire_ms > now_ms)
-            l->firsts[o++] = l->firsts[i];
-    l->nfirsts = o;
+    l->nentries = o;
 }
 
 /*
@@ -315,24 +323,12 @@ void learn_expire(struct learn *l, uint64_t now_ms)
 static int learn_defer_new(struct learn *l, const char *pattern, int stored, uint64_t window_ms,
                            uint64_t expire_ms, uint64_t now_ms)
 {
-    struct learn_first *f = NULL;
-    size_t i;
+    struct learn_entry *e = learn_entry_get(l, pattern);
 
-    for (i = 0; i < l->nfirsts && f == NULL; i++)
-        if (strcmp(l->firsts[i].pattern, pattern) == 0)
-            f = &l->firsts[i];
-    if (f != NULL && f->expire_ms > now_ms && !stored)
-        return now_ms - f->first_ms < window_ms;
-    if (f == NULL) {
-        if (l->nfirsts == LEARN_RECORDS_MAX) { /* the oldest goes */
-            memmove(&l->firsts[0], &l->firsts[1], (l->nfirsts - 1) * sizeof(*f));
-            l->nfirsts--;
-        }
-        f = &l->firsts[l->nfirsts++];
-        learn_copy(f->pattern, sizeof(f->pattern), pattern, strlen(pattern));
-    }
-    f->first_ms = now_ms;
-    f->expire_ms = expire_ms;
+    if (e->first_ms != 0 && e->expire_ms > now_ms && !stored)
+        return now_ms - e->first_ms < window_ms;
+    e->first_ms = now_ms;
+    e->expire_ms = expire_ms;
     return stored || window_ms > 0;
 }
 
@@ -526,19 +522,15 @@ size_t learn_explain(const struct learn *l, const struct decision *dec, uint64_t
                      size_t size)
 {
     const struct override_hit *o = &dec->override;
-    const struct learn_record *r = NULL;
+    const struct learn_entry *r;
     char text[512], cls[128], host[LEARN_HOST_MAX * 4 + 8], addr[LEARN_ADDR_MAX * 4 + 8];
-    size_t i;
     int n;
 
     if (l == NULL || dec->source != DECIDE_SRC_MX_OVERRIDE || dec->answer != DECIDE_FOUND)
         return 0;
-    for (i = 0; i < l->nrecords && r == NULL; i++)
-        if (strlen(l->records[i].pattern) == o->pattern_len &&
-            memcmp(l->records[i].pattern, o->pattern, o->pattern_len) == 0)
-            r = &l->records[i];
-    if (r == NULL || r->expire_ms <= now_ms || strlen(r->route) != o->value_len ||
-        memcmp(r->route, o->value, o->value_len) != 0)
+    r = learn_entry_find(l, o->pattern, o->pattern_len);
+    if (r == NULL || r->text == NULL || r->expire_ms <= now_ms ||
+        strlen(r->route) != o->value_len || memcmp(r->route, o->value, o->value_len) != 0)
         return 0;
     log_escape(text, sizeof(text), r->text, r->text_len);
     log_escape(cls, sizeof(cls), r->cls, strlen(r->cls));
