@@ -887,16 +887,13 @@ struct conn_set *conn_set_new(const struct conn_ctx *ctx)
     TAILQ_INIT(&s->conns);
     TAILQ_INIT(&s->detached);
     s->ctx = *ctx;
-    idle.tv_sec = ctx->idle_timeout_ms / 1000;
-    idle.tv_usec = (ctx->idle_timeout_ms % 1000) * 1000;
+    idle = monotime_tv(ctx->idle_timeout_ms);
     s->idle_tv = event_base_init_common_timeout(ctx->base, &idle);
     if (ctx->request_timeout_ms > 0) {
-        idle.tv_sec = ctx->request_timeout_ms / 1000;
-        idle.tv_usec = (ctx->request_timeout_ms % 1000) * 1000;
+        idle = monotime_tv(ctx->request_timeout_ms);
         s->request_tv = event_base_init_common_timeout(ctx->base, &idle);
     }
-    idle.tv_sec = CONN_LINGER_MS / 1000;
-    idle.tv_usec = (CONN_LINGER_MS % 1000) * 1000;
+    idle = monotime_tv(CONN_LINGER_MS);
     s->linger_tv = event_base_init_common_timeout(ctx->base, &idle);
     if (s->idle_tv == NULL || s->linger_tv == NULL ||
         (ctx->request_timeout_ms > 0 && s->request_tv == NULL)) {

@@ -450,7 +450,7 @@ static void dns_on_timeout(evutil_socket_t fd, short what, void *arg)
 static int dns_start(struct dns *d, struct dns_entry *e, char *err, size_t errlen)
 {
     struct dns_query *q = calloc(1, sizeof(*q));
-    struct timeval tv = {d->o.timeout_ms / 1000, (d->o.timeout_ms % 1000) * 1000};
+    struct timeval tv = monotime_tv(d->o.timeout_ms);
     char name[DNS_NAME_MAX + 2];
     int rc, id = 0;
 

@@ -18,6 +18,16 @@ uint64_t monotime_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A duration in ms as a timeval. */
+struct timeval monotime_tv(uint64_t ms)
+{
+    struct timeval tv;
+
+    tv.tv_sec = (time_t)(ms / 1000);
+    tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+    return tv;
+}
+
 /* Milliseconds on the monotonic clock. */
 uint64_t monotime_ms(void)
 {

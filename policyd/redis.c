@@ -330,13 +330,10 @@ static struct redis_req *redis_req_new(struct redis_client *rc, enum redis_kind 
 static struct timeval redis_wait_tv(const struct redis_client *rc)
 {
     unsigned ms = rc->timeout_ms;
-    struct timeval tv;
 
     if (rc->state == REDIS_ST_CONNECTING && ms > REDIS_SETUP_MAX_MS)
         ms = REDIS_SETUP_MAX_MS;
-    tv.tv_sec = ms / 1000;
-    tv.tv_usec = (ms % 1000) * 1000;
-    return tv;
+    return monotime_tv(ms);
 }
 
 /* Count one more expected reply and make sure the watchdog runs. */
@@ -423,8 +420,7 @@ static void redis_fail(struct redis_client *rc, const char *why)
         redisAsyncFree(m);
     if (s != NULL)
         redisAsyncFree(s);
-    tv.tv_sec = rc->backoff_ms / 1000;
-    tv.tv_usec = (rc->backoff_ms % 1000) * 1000;
+    tv = monotime_tv(rc->backoff_ms);
     evtimer_add(rc->retry, &tv);
     rc->backoff_ms *= 2;
     if (rc->backoff_ms > REDIS_BACKOFF_MAX_MS)
