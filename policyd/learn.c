@@ -37,6 +37,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "arena.h"
 #include "dsn.h"
 #include "learn.h"
 #include "log.h"
@@ -228,16 +229,9 @@ static int learn_window_room(struct learn *l, uint64_t now_ms, unsigned max)
 /* Count a write in the window (it is under the bound: learn_window_room said so). */
 static void learn_window_add(struct learn *l, uint64_t now_ms)
 {
-    uint64_t *w;
-    size_t cap;
-
-    if (l->nwindow == l->capwindow) {
-        cap = l->capwindow ? 2 * l->capwindow : 32;
-        if ((w = realloc(l->window, cap * sizeof(*w))) == NULL)
-            return; /* not counted: the bound is kept loosely rather than failing the lookup */
-        l->window = w;
-        l->capwindow = cap;
-    }
+    /* out of memory: not counted; the bound is kept loosely rather than failing the lookup */
+    if (arena_grow((void **)&l->window, &l->capwindow, l->nwindow, sizeof(*l->window)) < 0)
+        return;
     l->window[l->nwindow++] = now_ms;
 }
 

@@ -16,6 +16,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "arena.h"
 #include "cfg.h"
 #include "diag.h"
 #include "endpoint.h"
@@ -432,16 +433,9 @@ static int policyctl_lines_push(struct policyctl_lines *l, char *line)
 {
     if (line == NULL)
         return -1;
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 256;
-        char **nv = realloc(l->v, nc * sizeof(*nv));
-
-        if (nv == NULL) {
-            free(line);
-            return -1;
-        }
-        l->v = nv;
-        l->cap = nc;
+    if (arena_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v)) < 0) {
+        free(line);
+        return -1;
     }
     l->v[l->n++] = line;
     return 0;
